@@ -1,0 +1,1 @@
+"""Kundenbild core: the encrypted store, the data model, ingestion and the CLI."""

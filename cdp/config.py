@@ -1,0 +1,82 @@
+"""Settings: one registry of name, default and help, read from the environment.
+
+Every setting Kundenbild reads is listed in ``SETTINGS``; a test checks that
+each one is documented in the README. Nothing here opens a file or a store.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdp.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CDP_DATA_DIR", "./data", "Folder holding the store, the key vault, the key file and logs."),
+    Setting("CDP_KEY", None, "Master passphrase. When unset, the key file in the data folder is used."),
+    Setting("CDP_DEFAULT_REGION", "DE", "Region for phone numbers written without a country code."),
+    Setting("CDP_LOG_LEVEL", "INFO", "Level of the application log (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("CDP_HOST", "127.0.0.1", "Address 'cdp serve' listens on."),
+    Setting("CDP_PORT", "5000", "Port 'cdp serve' listens on."),
+    Setting("CDP_TLS", "off", "Set to 'on' when Kundenbild is served over HTTPS: secure cookies and HSTS."),
+    Setting("CDP_THREADS", "8", "Worker threads of the web server."),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+STORE_FILE = "kundenbild.db"
+VAULT_FILE = "keyvault.db"
+KEY_FILE = "kundenbild.key"
+
+
+def setting(name: str, environ: dict[str, str] | None = None) -> str | None:
+    """The value of a registered setting: the environment, else its default."""
+    env = os.environ if environ is None else environ
+    known = _BY_NAME[name]
+    value = env.get(name)
+    return value if value not in (None, "") else known.default
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one installation keeps its files."""
+
+    data_dir: Path
+
+    @property
+    def store(self) -> Path:
+        return self.data_dir / STORE_FILE
+
+    @property
+    def vault(self) -> Path:
+        return self.data_dir / VAULT_FILE
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / KEY_FILE
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+def paths(environ: dict[str, str] | None = None) -> Paths:
+    """The installation's paths from ``CDP_DATA_DIR``."""
+    return Paths(Path(setting("CDP_DATA_DIR", environ) or "./data").expanduser().resolve())
+
+
+def default_region(environ: dict[str, str] | None = None) -> str:
+    """The phone region as an ISO 3166 alpha-2 code, validated."""
+    region = (setting("CDP_DEFAULT_REGION", environ) or "DE").upper()
+    if len(region) != 2 or not region.isalpha():
+        raise ConfigError("CDP_DEFAULT_REGION must be a two-letter country code such as DE or AT.")
+    return region

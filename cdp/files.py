@@ -1,0 +1,163 @@
+"""Reading the files people export into rows of text.
+
+``read_table`` recognises the format by its extension (``.csv``/``.txt``/
+``.tsv``, ``.vcf``, ``.jsonl``/``.ndjson``), decodes the bytes (UTF-8 with or
+without BOM, UTF-16 with BOM as Excel writes it, else Windows-1252) and yields
+rows with their line numbers. Anything it cannot read is a ``FormatError``
+naming the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdp.errors import FormatError
+from cdp.formats.vcard import read_vcards
+
+Row = tuple[int, dict[str, str]]
+_DELIMITERS = ",;\t|"
+
+
+@dataclass
+class Table:
+    """A file's columns and rows; ``canonical`` when columns are field names already."""
+
+    format: str
+    encoding: str
+    columns: list[str]
+    rows: list[Row]
+    canonical: bool = False
+
+
+def read_table(path: Path, data: bytes) -> Table:
+    """Parse ``data`` (the bytes of ``path``) by the file's extension."""
+    suffix = path.suffix.lower()
+    text, encoding = decode(data)
+    if suffix == ".vcf":
+        rows = list(read_vcards(text))
+        columns = list(dict.fromkeys(name for _, fields in rows for name in fields))
+        return Table("vcard", encoding, columns, rows, canonical=True)
+    if suffix in (".jsonl", ".ndjson"):
+        columns, rows = read_json_lines(text)
+        return Table("jsonl", encoding, columns, rows)
+    if suffix in (".csv", ".tsv", ".txt"):
+        columns, rows = read_csv(text)
+        return Table("csv", encoding, columns, rows)
+    raise FormatError(None, f"unknown file type '{suffix}': expected .csv, .tsv, .txt, .vcf or .jsonl")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of ``data`` and the encoding it was read with."""
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16"), "utf-16"
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise FormatError(line, "contains NUL bytes: not a text file (or UTF-16 without a byte-order mark)")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as error:
+        if any(byte >= 0x80 for byte in data[: error.start]):
+            raise FormatError(_line_at(data, error.start), "invalid UTF-8 in a file that is otherwise UTF-8") from None
+    return _strict(data, "cp1252"), "cp1252"
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise FormatError(_line_at(data, error.start), f"bytes that are not valid {encoding} text") from None
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data[:offset].count(b"\n") + 1
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header line most often (comma on a tie)."""
+    counts = {delimiter: _count_unquoted(header_line, delimiter) for delimiter in _DELIMITERS}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _count_unquoted(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def read_csv(text: str) -> tuple[list[str], list[Row]]:
+    """Header and rows of a delimited text; every row must match the header."""
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line), strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise FormatError(None, "the file is empty") from None
+    except csv.Error as error:
+        raise FormatError(1, f"broken quoting in the header ({error})") from None
+    _check_header(header)
+    rows: list[Row] = []
+    start = reader.line_num + 1
+    try:
+        for values in reader:
+            if any(value.strip() for value in values):
+                if len(values) != len(header):
+                    raise FormatError(start, f"has {len(values)} fields, the header has {len(header)}")
+                rows.append((start, dict(zip(header, values, strict=True))))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise FormatError(start, f"broken quoting ({error})") from None
+    return header, rows
+
+
+def _check_header(header: list[str]) -> None:
+    if not any(header):
+        raise FormatError(1, "the header line is empty")
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise FormatError(1, f"column {position} has no name in the header")
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise FormatError(1, f"the column '{name}' appears twice in the header")
+        seen.add(name)
+
+
+def read_json_lines(text: str) -> tuple[list[str], list[Row]]:
+    """One JSON object per line; nested values are kept as JSON text."""
+    rows: list[Row] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise FormatError(number, f"not valid JSON ({error.msg} at column {error.colno})") from None
+        if not isinstance(record, dict):
+            raise FormatError(number, "each line must hold one JSON object")
+        rows.append((number, {str(key): _as_text(value) for key, value in record.items()}))
+    if not rows:
+        raise FormatError(None, "the file holds no records")
+    columns = list(dict.fromkeys(name for _, fields in rows for name in fields))
+    return columns, rows
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

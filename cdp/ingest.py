@@ -1,0 +1,440 @@
+"""Importing a file of contacts: read, map, normalise, then write all or nothing.
+
+The whole file is read and every row normalised before anything is written;
+if any row fails, ``ImportRejected`` lists the lines and reasons and the store
+is untouched. Writing happens in one unit of work. A record is known by its
+source and its source record id (kept only as a keyed hash); importing the
+same file twice adds nothing, and a changed record is updated with the time
+each changed field was seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from cdp import audit, interactions
+from cdp.clock import now
+from cdp.errors import FormatError, ImportRejected, InvalidValue
+from cdp.fields import CONTACT_FIELDS, Contact, normalise_contact
+from cdp.files import Table, read_table
+from cdp.mapping import FULL_NAME, map_columns, split_full_name
+from cdp.parallel import map_chunks
+from cdp.personal import Place
+from cdp.schema import identifier, import_run, profile, search_token, source_record
+from cdp.search import SearchIndex
+from cdp.store import Store, bulk_insert
+
+Progress = Callable[[int], None]
+KINDS = ("contacts", *interactions.KINDS)
+SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+@dataclass
+class ImportResult:
+    """What one import did."""
+
+    source: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    record_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """A normalised row, ready to be written."""
+
+    line: int
+    record_id: str
+    contact: Contact
+    extra: dict[str, str]
+    digest: bytes = b""
+    content_mac: bytes = b""
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    source: str,
+    *,
+    kind: str = "contacts",
+    overrides: dict[str, str] | None = None,
+    region: str = "DE",
+    actor: str = "cli",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the records in the file at ``path``; all rows or none."""
+    data = _read_bytes(path)
+    return import_data(
+        store, str(path), data, source, kind=kind, overrides=overrides, region=region, actor=actor, progress=progress
+    )
+
+
+def import_data(
+    store: Store,
+    name: str,
+    data: bytes,
+    source: str,
+    *,
+    kind: str = "contacts",
+    overrides: dict[str, str] | None = None,
+    region: str = "DE",
+    actor: str = "cli",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import ``data``, the bytes of a file called ``name``; all rows or none.
+
+    ``kind`` is ``contacts`` (the default), ``purchases`` or ``messages``.
+    """
+    check_source_name(source)
+    if kind not in KINDS:
+        raise ImportRejected(name, [(None, f"unknown kind '{kind}': expected one of {', '.join(KINDS)}")])
+    try:
+        table = read_table(Path(name), data)
+    except FormatError as error:
+        raise ImportRejected(name, [(error.line, error.reason)]) from None
+    run = {
+        "kind": kind,
+        "format": table.format,
+        "file_digest": hashlib.sha256(data).hexdigest(),
+        "started_at": now(),
+        "actor": actor,
+    }
+    if kind == "contacts":
+        prepared = prepare(store, table, source, overrides or {}, region, name, progress)
+        return _write(store, source, prepared, run, progress)
+    rows = prepare_interactions(store, table, kind, overrides or {}, name)
+    return _write_interactions(store, source, rows, run, name)
+
+
+def check_source_name(source: str) -> None:
+    if not SOURCE_NAME.fullmatch(source):
+        raise ImportRejected(
+            source, [(None, "a source name is 1–40 lower-case letters, digits, '-' or '_', such as 'webshop'")]
+        )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportRejected(str(path), [(None, "no such file")]) from None
+    except IsADirectoryError:
+        raise ImportRejected(str(path), [(None, "is a folder, not a file")]) from None
+    except PermissionError:
+        raise ImportRejected(str(path), [(None, "cannot be read (permission denied)")]) from None
+
+
+def resolve_mapping(table: Table, overrides: dict[str, str], where: str) -> dict[str, str]:
+    """The column → field mapping, or ``ImportRejected`` for a bad ``--map``."""
+    if table.canonical:
+        return {name: name for name in table.columns if name in CONTACT_FIELDS}
+    problems: list[tuple[int | None, str]] = []
+    for column, name in overrides.items():
+        if column not in table.columns:
+            problems.append((None, f"--map names the column '{column}', which the file does not have"))
+        if name not in CONTACT_FIELDS:
+            problems.append((None, f"--map names the field '{name}', which is not a contact field"))
+    if problems:
+        raise ImportRejected(where, problems)
+    return map_columns(table.columns, overrides)
+
+
+def prepare(
+    store: Store,
+    table: Table,
+    source: str,
+    overrides: dict[str, str],
+    region: str,
+    where: str,
+    progress: Progress | None = None,
+) -> list[Prepared]:
+    """Normalise every row; collect every problem before rejecting."""
+    mapping = resolve_mapping(table, overrides, where)
+    if not set(mapping.values()) - {"source_record_id"}:
+        raise ImportRejected(where, [(1, "no column maps to a contact field (see --map and 'cdp import --help')")])
+    normalised = map_chunks(partial(_normalise_rows, mapping=mapping, region=region), table.rows, progress)
+    problems: list[tuple[int | None, str]] = [
+        (line, outcome) for line, outcome in normalised if isinstance(outcome, str)
+    ]
+    if not table.rows:
+        problems.append((None, "the file holds no records"))
+    prepared = [_with_digests(store, line, outcome) for line, outcome in normalised if not isinstance(outcome, str)]
+    problems.extend(_duplicates(prepared))
+    if problems:
+        raise ImportRejected(where, problems)
+    for row in prepared:
+        row.digest = store.personal.digest(f"record:{source}", row.record_id)
+    return _drop_repeats(prepared)
+
+
+Normalised = tuple[str, Contact, dict[str, str], str]
+
+
+def _normalise_rows(
+    rows: list[tuple[int, dict[str, str]]], mapping: dict[str, str], region: str
+) -> list[tuple[int, Normalised | str]]:
+    """Each row normalised, or the reason it cannot be (runs in a worker)."""
+    results: list[tuple[int, Normalised | str]] = []
+    for line, values in rows:
+        try:
+            results.append((line, _normalise_row(values, mapping, region)))
+        except InvalidValue as error:
+            results.append((line, f"{_column_of(error.field, mapping)}: {error.reason}"))
+    return results
+
+
+def _normalise_row(values: dict[str, str], mapping: dict[str, str], region: str) -> Normalised:
+    raw: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for column, value in values.items():
+        name = mapping.get(column)
+        if name == FULL_NAME:
+            raw.update(split_full_name(value))
+        elif name:
+            raw[name] = value
+        elif value.strip():
+            extra[column] = value.strip()
+    record_id = raw.pop("source_record_id", "").strip()
+    contact = normalise_contact(raw, region)
+    content = json.dumps([contact.fields, extra], sort_keys=True, ensure_ascii=False)
+    return record_id, contact, extra, content
+
+
+def _with_digests(store: Store, line: int, normalised: Normalised) -> Prepared:
+    record_id, contact, extra, content = normalised
+    if not record_id:
+        record_id = "auto-" + store.personal.digest("auto-id", content).hex()[:20]
+    prepared = Prepared(line, record_id, contact, extra)
+    prepared.content_mac = store.personal.digest("content", content)
+    return prepared
+
+
+def _column_of(field_name: str, mapping: dict[str, str]) -> str:
+    for column, name in mapping.items():
+        if name == field_name or (name == FULL_NAME and field_name in ("first_name", "last_name")):
+            return f"column '{column}'"
+    return "row" if field_name == "row" else f"field {field_name}"
+
+
+def _duplicates(prepared: list[Prepared]) -> list[tuple[int | None, str]]:
+    first_seen: dict[str, Prepared] = {}
+    problems: list[tuple[int | None, str]] = []
+    for row in prepared:
+        earlier = first_seen.setdefault(row.record_id, row)
+        if earlier is not row and earlier.content_mac != row.content_mac:
+            problems.append((row.line, f"the same record id as line {earlier.line}, with different content"))
+    return problems
+
+
+def _drop_repeats(prepared: list[Prepared]) -> list[Prepared]:
+    unique: dict[bytes, Prepared] = {}
+    for row in prepared:
+        unique.setdefault(row.digest, row)
+    return list(unique.values())
+
+
+def _write(store: Store, source: str, rows: list[Prepared], run: dict, progress: Progress | None) -> ImportResult:
+    """Write every row, the import run and its audit entry in one unit of work.
+
+    Data keys for new records are created in the vault first (its own file);
+    if the store's transaction fails they are destroyed again.
+    """
+    result = ImportResult(source=source, rows=len(rows))
+    key_ids: list[bytes] = []
+    try:
+        with store.write(bulk=True) as connection:
+            existing = _existing(connection, source, [row.digest for row in rows])
+            # In digest order, new records extend the unique index instead of
+            # landing all over it, which keeps large imports fast.
+            new_rows = sorted((row for row in rows if row.digest not in existing), key=lambda row: row.digest)
+            key_ids = store.personal.new_keys(len(new_rows))
+            stamp = now()
+            result.record_ids += _insert_new(store, connection, source, new_rows, key_ids, stamp)
+            result.created = len(new_rows)
+            for row in rows:
+                if row.digest in existing:
+                    changed = _update_existing(store, connection, row, existing[row.digest], stamp)
+                    result.updated += changed
+                    result.unchanged += not changed
+            _log_run(connection, result, run)
+            if progress:
+                progress(len(rows) % 1000)
+    except BaseException:
+        if key_ids:
+            store.personal.discard_keys(key_ids)
+        raise
+    return result
+
+
+def _existing(connection: Connection, source: str, digests: list[bytes]) -> dict[bytes, dict]:
+    found: dict[bytes, dict] = {}
+    for start in range(0, len(digests), 500):
+        chunk = digests[start : start + 500]
+        query = select(source_record).where(source_record.c.source == source, source_record.c.record_digest.in_(chunk))
+        found.update({bytes(row.record_digest): dict(row._mapping) for row in connection.execute(query)})
+    return found
+
+
+def _next_id(connection: Connection, table) -> int:
+    return (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+
+
+def _insert_new(
+    store: Store, connection: Connection, source: str, rows: list[Prepared], key_ids: list[bytes], stamp: str
+) -> list[int]:
+    first_profile = _next_id(connection, profile)
+    first_record = _next_id(connection, source_record)
+    first_identifier = _next_id(connection, identifier)
+    profiles, records, identifiers, terms = [], [], [], []
+    index = SearchIndex(store.personal)
+    for offset, (row, key_id) in enumerate(zip(rows, key_ids, strict=True)):
+        profile_id, record_id = first_profile + offset, first_record + offset
+        profiles.append({"id": profile_id, "created_at": stamp, "updated_at": stamp})
+        payload = _payload(row, {name: stamp for name in row.contact.fields})
+        records.append(
+            {
+                "id": record_id,
+                "source": source,
+                "record_digest": row.digest,
+                "profile_id": profile_id,
+                "key_id": key_id,
+                "content_mac": row.content_mac,
+                "payload": store.personal.seal(key_id, Place("source_record", "payload", record_id), payload),
+                "imported_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+        identifiers += _identifier_rows(store, row, record_id, profile_id)
+        terms += index.rows(record_id, row.contact.fields)
+    for number, entry in enumerate(identifiers):
+        entry["id"] = first_identifier + number
+    bulk_insert(connection, profile, profiles)
+    bulk_insert(connection, source_record, records)
+    bulk_insert(connection, identifier, identifiers)
+    bulk_insert(connection, search_token, sorted(terms, key=lambda term: term["digest"]))
+    return [entry["id"] for entry in records]
+
+
+def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: int) -> list[dict]:
+    return [
+        {
+            "source_record_id": record_id,
+            "profile_id": profile_id,
+            "kind": kind,
+            "digest": store.personal.digest(kind, value),
+        }
+        for kind, value in row.contact.identifiers
+    ]
+
+
+def _payload(row: Prepared, seen: dict[str, str]) -> dict:
+    return {"id": row.record_id, "fields": row.contact.fields, "seen": seen, "extra": row.extra}
+
+
+def _update_existing(store: Store, connection: Connection, row: Prepared, old: dict, stamp: str) -> bool:
+    """Update a known record if its content changed; True when it did."""
+    if bytes(old["content_mac"]) == row.content_mac:
+        return False
+    key_id, record_id = bytes(old["key_id"]), old["id"]
+    place = Place("source_record", "payload", record_id)
+    before = store.personal.open(key_id, place, bytes(old["payload"])) or {"fields": {}, "seen": {}}
+    seen = {
+        name: before["seen"].get(name, stamp) if before["fields"].get(name) == value else stamp
+        for name, value in row.contact.fields.items()
+    }
+    connection.execute(
+        update(source_record)
+        .where(source_record.c.id == record_id)
+        .values(
+            payload=store.personal.seal(key_id, place, _payload(row, seen)),
+            content_mac=row.content_mac,
+            updated_at=stamp,
+        )
+    )
+    connection.execute(identifier.delete().where(identifier.c.source_record_id == record_id))
+    bulk_insert(connection, identifier, _identifier_rows(store, row, record_id, old["profile_id"]))
+    index = SearchIndex(store.personal)
+    index.remove(connection, record_id, before["fields"])
+    bulk_insert(connection, search_token, index.rows(record_id, row.contact.fields))
+    connection.execute(update(profile).where(profile.c.id == old["profile_id"]).values(updated_at=stamp))
+    return True
+
+
+def _log_run(connection: Connection, result: ImportResult, run: dict) -> None:
+    run_id = connection.execute(
+        insert(import_run).values(
+            source=result.source,
+            rows=result.rows,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            finished_at=now(),
+            **run,
+        )
+    ).inserted_primary_key[0]
+    counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+    audit.record(connection, run["actor"], "import", "import_run", run_id, {"source": result.source, **counts})
+
+
+def prepare_interactions(
+    store: Store, table: Table, kind: str, overrides: dict[str, str], where: str
+) -> list[interactions.PreparedInteraction]:
+    """Normalise every interaction row; collect every problem before rejecting."""
+    problems: list[tuple[int | None, str]] = []
+    for column, name in overrides.items():
+        if column not in table.columns:
+            problems.append((None, f"--map names the column '{column}', which the file does not have"))
+        if name not in interactions.FIELDS[kind]:
+            problems.append((None, f"--map names the field '{name}', which {kind} do not have"))
+    mapping = interactions.map_columns(kind, table.columns, overrides)
+    for required in ("contact_id", "occurred_at"):
+        if required not in mapping.values():
+            problems.append((1, f"no column maps to {required} (see --map)"))
+    if problems:
+        raise ImportRejected(where, problems)
+    rows = []
+    for line, values in table.rows:
+        raw = {mapping[column]: value for column, value in values.items() if column in mapping}
+        try:
+            contact_id, interaction_id, columns, details = interactions.normalise_row(kind, raw)
+        except InvalidValue as error:
+            problems.append((line, f"{_column_of(error.field, mapping)}: {error.reason}"))
+            continue
+        details["extra"] = {column: value for column, value in values.items() if column not in mapping and value}
+        if not interaction_id:
+            content = json.dumps([contact_id, columns, details], sort_keys=True, ensure_ascii=False)
+            interaction_id = "auto-" + store.personal.digest("auto-id", content).hex()[:20]
+        rows.append(interactions.PreparedInteraction(line, contact_id, interaction_id, columns, details))
+    if not table.rows:
+        problems.append((None, "the file holds no records"))
+    if problems:
+        raise ImportRejected(where, problems)
+    return rows
+
+
+def _write_interactions(
+    store: Store, source: str, rows: list[interactions.PreparedInteraction], run: dict, where: str
+) -> ImportResult:
+    result = ImportResult(source=source, rows=len(rows))
+    with store.write() as connection:
+        contacts = interactions.contacts_by_id(connection, store, source, {row.contact_id for row in rows})
+        missing = [
+            (row.line, f"no contact with this contact_id in source '{source}'; import the contacts first")
+            for row in rows
+            if row.contact_id not in contacts
+        ]
+        if missing:
+            raise ImportRejected(where, missing)
+        result.created, result.unchanged = interactions.write(store, connection, source, rows, contacts, now())
+        _log_run(connection, result, run)
+    return result

@@ -1,0 +1,236 @@
+"""Interactions: purchases, messages, posts and tickets, tied to a contact.
+
+An interaction file names the contact it belongs to by that contact's record
+id in the same source (``contact_id``), so a shop's order export refers to
+its own customer numbers. Free text and product details are sealed with the
+contact's data key; amounts, currencies, channels and times stay readable for
+reports because on their own they identify no one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Connection, insert, select
+
+from cdp import normalise
+from cdp.errors import InvalidValue
+from cdp.personal import Place
+from cdp.schema import interaction, source_record
+from cdp.store import Store
+
+KINDS = ("purchases", "messages")
+
+PURCHASE_FIELDS = (
+    "contact_id",
+    "interaction_id",
+    "occurred_at",
+    "amount",
+    "currency",
+    "product",
+    "quantity",
+    "comment",
+)
+MESSAGE_FIELDS = ("contact_id", "interaction_id", "occurred_at", "type", "channel", "direction", "subject", "text")
+FIELDS = {"purchases": PURCHASE_FIELDS, "messages": MESSAGE_FIELDS}
+
+CHANNELS = ("email", "phone", "letter", "shop", "chat", "ticket", *normalise.NETWORKS)
+MESSAGE_TYPES = ("message", "post", "ticket")
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "contact_id": ("kundennummer", "kunden id", "customer id", "customer number", "kontakt id", "contact", "author"),
+    "interaction_id": (
+        "bestellnummer",
+        "order id",
+        "order number",
+        "nachricht id",
+        "message id",
+        "post id",
+        "ticket id",
+    ),
+    "occurred_at": ("datum", "bestelldatum", "date", "order date", "zeitpunkt", "time", "created at", "gesendet"),
+    "amount": ("betrag", "summe", "gesamt", "amount", "total", "preis", "price"),
+    "currency": ("waehrung", "währung", "currency"),
+    "product": ("artikel", "produkt", "product", "item"),
+    "quantity": ("menge", "anzahl", "quantity", "qty"),
+    "comment": ("kommentar", "bemerkung", "comment", "note"),
+    "type": ("art", "typ", "type"),
+    "channel": ("kanal", "netzwerk", "channel", "network"),
+    "direction": ("richtung", "direction"),
+    "subject": ("betreff", "subject", "titel", "title"),
+    "text": ("text", "nachricht", "inhalt", "message", "body", "post"),
+}
+_LOOKUP = {normalise.fold(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
+
+
+def map_columns(kind: str, headers: list[str], overrides: dict[str, str]) -> dict[str, str]:
+    """``{column: field}`` for an interaction file of ``kind``."""
+    mapping: dict[str, str] = {}
+    for header in headers:
+        name = overrides.get(header) or _auto(kind, header)
+        if name and name not in mapping.values():
+            mapping[header] = name
+    return mapping
+
+
+def _auto(kind: str, header: str) -> str | None:
+    key = normalise.fold(header).replace("_", " ").replace("-", " ").strip()
+    name = _LOOKUP.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in FIELDS[kind] else None)
+    return name if name in FIELDS[kind] else None
+
+
+@dataclass
+class PreparedInteraction:
+    line: int
+    contact_id: str
+    interaction_id: str
+    columns: dict
+    details: dict
+
+
+def normalise_row(kind: str, raw: dict[str, str]) -> tuple[str, str, dict, dict]:
+    """``(contact_id, interaction_id, columns, sealed details)`` for one row.
+
+    ``interaction_id`` is empty when the file has none; the caller derives one.
+    """
+    clean = {name: normalise.text(value) for name, value in raw.items() if normalise.text(value)}
+    for required in ("contact_id", "occurred_at"):
+        if required not in clean:
+            raise InvalidValue(required, "is empty but required")
+    columns = {"occurred_at": occurred_at(clean.pop("occurred_at"))}
+    if kind == "purchases":
+        columns |= _purchase_columns(clean)
+    else:
+        columns |= _message_columns(clean)
+    contact_id = clean.pop("contact_id")
+    interaction_id = clean.pop("interaction_id", "")
+    return contact_id, interaction_id, columns, clean
+
+
+def occurred_at(value: str) -> str:
+    """A date or ``date time`` / ISO timestamp as ISO text in UTC-naive seconds."""
+    try:
+        return datetime.fromisoformat(value.replace(" ", "T")).replace(microsecond=0).isoformat()
+    except ValueError:
+        pass
+    date_part, _, time_part = value.partition(" ")
+    day = normalise.parse_date(date_part, "occurred_at")
+    try:
+        moment = time.fromisoformat(time_part) if time_part else time(0, 0)
+    except ValueError:
+        raise InvalidValue("occurred_at", "not a time of day such as 14:30") from None
+    return datetime.combine(day, moment).replace(microsecond=0).isoformat()
+
+
+def amount_minor(value: str) -> int:
+    """``12,50`` / ``12.50`` / ``1.234,50`` / ``1,234.50`` as cents."""
+    cleaned = re.sub(r"[\s€$£]|EUR|USD|CHF|GBP", "", value)
+    if "," in cleaned and (cleaned.rfind(",") > cleaned.rfind(".")):
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidValue("amount", "not an amount such as 12,50 or 12.50") from None
+    if amount != amount.quantize(Decimal("0.01")) or abs(amount) > 10**9:
+        raise InvalidValue("amount", "not an amount with at most two decimals")
+    return int(amount * 100)
+
+
+def _purchase_columns(clean: dict[str, str]) -> dict:
+    if "amount" not in clean:
+        raise InvalidValue("amount", "is empty but required")
+    currency = clean.pop("currency", "EUR").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise InvalidValue("currency", "expected a three-letter currency code such as EUR")
+    return {"amount_minor": amount_minor(clean.pop("amount")), "currency": currency, "channel": "shop"}
+
+
+def _message_columns(clean: dict[str, str]) -> dict:
+    channel = clean.pop("channel", "").lower()
+    if channel == "twitter":
+        channel = "x"
+    if channel not in CHANNELS:
+        raise InvalidValue("channel", "expected one of " + ", ".join(CHANNELS))
+    message_type = clean.pop("type", "post" if channel in normalise.NETWORKS else "message").lower()
+    if message_type not in MESSAGE_TYPES:
+        raise InvalidValue("type", "expected message, post or ticket")
+    direction = clean.get("direction", "in").lower()
+    if direction not in ("in", "out"):
+        raise InvalidValue("direction", "expected in or out")
+    clean["direction"] = direction
+    return {"kind": message_type, "channel": channel}
+
+
+def contacts_by_id(connection: Connection, store: Store, source: str, contact_ids: set[str]) -> dict[str, dict]:
+    """The contact records (id, profile, key) for the given ids in ``source``."""
+    by_digest = {store.personal.digest(f"record:{source}", contact_id): contact_id for contact_id in contact_ids}
+    found: dict[str, dict] = {}
+    digests = list(by_digest)
+    for start in range(0, len(digests), 500):
+        query = select(
+            source_record.c.id, source_record.c.profile_id, source_record.c.key_id, source_record.c.record_digest
+        ).where(source_record.c.source == source, source_record.c.record_digest.in_(digests[start : start + 500]))
+        for row in connection.execute(query):
+            found[by_digest[bytes(row.record_digest)]] = dict(row._mapping)
+    return found
+
+
+def write(
+    store: Store,
+    connection: Connection,
+    source: str,
+    rows: list[PreparedInteraction],
+    contacts: dict[str, dict],
+    stamp: str,
+) -> tuple[int, int]:
+    """Insert the interactions not yet stored; ``(created, unchanged)``.
+
+    ``contacts`` is what ``contacts_by_id`` found for the rows' contact ids.
+    """
+    known = _known_digests(connection, [contact["id"] for contact in contacts.values()])
+    next_id = (
+        connection.execute(select(interaction.c.id).order_by(interaction.c.id.desc()).limit(1)).scalar() or 0
+    ) + 1
+    new_rows = []
+    for row in rows:
+        contact = contacts[row.contact_id]
+        digest = store.personal.digest(f"interaction:{source}", row.interaction_id)
+        if (contact["id"], digest) in known:
+            continue
+        known.add((contact["id"], digest))
+        place = Place("interaction", "payload", next_id)
+        details = {"id": row.interaction_id, **row.details}
+        new_rows.append(
+            {
+                "id": next_id,
+                "source_record_id": contact["id"],
+                "profile_id": contact["profile_id"],
+                "kind": row.columns.get("kind", "purchase"),
+                "record_digest": digest,
+                "occurred_at": row.columns["occurred_at"],
+                "channel": row.columns.get("channel"),
+                "amount_minor": row.columns.get("amount_minor"),
+                "currency": row.columns.get("currency"),
+                "payload": store.personal.seal(bytes(contact["key_id"]), place, details),
+                "imported_at": stamp,
+            }
+        )
+        next_id += 1
+    if new_rows:
+        connection.execute(insert(interaction), new_rows)
+    return len(new_rows), len(rows) - len(new_rows)
+
+
+def _known_digests(connection: Connection, record_ids: list[int]) -> set[tuple[int, bytes]]:
+    known: set[tuple[int, bytes]] = set()
+    for start in range(0, len(record_ids), 500):
+        query = select(interaction.c.source_record_id, interaction.c.record_digest).where(
+            interaction.c.source_record_id.in_(record_ids[start : start + 500])
+        )
+        known.update((row[0], bytes(row[1])) for row in connection.execute(query))
+    return known

@@ -1,0 +1,134 @@
+"""Personal data: the only code that touches data keys and ciphertext.
+
+Every personal field is sealed with AES-256-GCM under the data key of the
+source record it belongs to. The associated data names the table, column and
+row, so a ciphertext copied into another row or column fails to open.
+Identifiers needed for exact lookup are also kept as keyed hashes
+(HMAC-SHA256, truncated to 16 bytes) under a key that lives in the vault, and
+search terms as shorter keyed hashes under a key derived from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from cdp.errors import CdpError
+from cdp.vault import Vault
+
+BLOB_VERSION = b"\x01"
+NONCE_BYTES = 12
+DIGEST_BYTES = 16
+_CACHE_LIMIT = 200_000
+
+
+class SealBroken(CdpError):
+    """A sealed value does not open: tampered with, or moved to another row."""
+
+    http_status = 500
+    exit_code = 6
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a sealed value lives; bound into the ciphertext."""
+
+    table: str
+    column: str
+    row_id: int
+
+    def associated_data(self) -> bytes:
+        return f"{self.table}:{self.column}:{self.row_id}".encode()
+
+
+class PersonalData:
+    """Seal, open and hash personal values with keys from the vault."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._hash_key = vault.meta("hmac_key")
+        self._search_key = hmac.digest(self._hash_key, b"kundenbild:search", hashlib.sha256)
+        self._ciphers: dict[bytes, AESGCM | None] = {}
+
+    def new_keys(self, count: int) -> list[bytes]:
+        """Create ``count`` data keys in the vault and return their ids."""
+        keys = self.vault.create_keys(count)
+        self._remember(keys)
+        return list(keys)
+
+    def discard_keys(self, key_ids: Iterable[bytes]) -> None:
+        """Destroy keys whose records were never written (a rolled-back import)."""
+        ids = list(key_ids)
+        self.vault.destroy_keys(ids)
+        for key_id in ids:
+            self._ciphers.pop(key_id, None)
+
+    def erase_keys(self, key_ids: Iterable[bytes]) -> int:
+        """Destroy keys for good: what they sealed can never be opened again."""
+        ids = list(key_ids)
+        for key_id in ids:
+            self._ciphers[key_id] = None
+        return self.vault.destroy_keys(ids)
+
+    def preload(self, key_ids: Iterable[bytes]) -> None:
+        """Fetch many keys in one go before opening many values."""
+        missing = [key_id for key_id in key_ids if key_id not in self._ciphers]
+        if missing:
+            found = self.vault.keys(missing)
+            self._remember(found)
+            for key_id in missing:
+                self._ciphers.setdefault(key_id, None)
+
+    def seal(self, key_id: bytes, place: Place, value: Any) -> bytes:
+        """Encrypt a JSON-serialisable ``value`` for ``place``."""
+        cipher = self._cipher(key_id)
+        if cipher is None:
+            raise SealBroken("A data key that was destroyed cannot seal new data.")
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return BLOB_VERSION + nonce + cipher.encrypt(nonce, plain, place.associated_data())
+
+    def open(self, key_id: bytes, place: Place, blob: bytes) -> Any | None:
+        """The value sealed in ``blob``, or ``None`` if its key was destroyed."""
+        cipher = self._cipher(key_id)
+        if cipher is None:
+            return None
+        if blob[:1] != BLOB_VERSION:
+            raise SealBroken(f"The value in {place.table}.{place.column} #{place.row_id} has an unknown format.")
+        nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+        try:
+            plain = cipher.decrypt(nonce, sealed, place.associated_data())
+        except InvalidTag:
+            raise SealBroken(
+                f"The value in {place.table}.{place.column} #{place.row_id} does not open: "
+                "it was altered or moved from another row."
+            ) from None
+        return json.loads(plain)
+
+    def digest(self, kind: str, value: str) -> bytes:
+        """The keyed hash of an identifier, for indexed exact lookup."""
+        message = f"{kind}\x00{value}".encode()
+        return hmac.digest(self._hash_key, message, hashlib.sha256)[:DIGEST_BYTES]
+
+    def search_digest(self, term: str) -> bytes:
+        """A short keyed hash of a search term (BLAKE2b, 8 bytes: the index is
+        large and a rare collision only adds a result)."""
+        return hashlib.blake2b(term.encode(), key=self._search_key, digest_size=8).digest()
+
+    def _cipher(self, key_id: bytes) -> AESGCM | None:
+        if key_id not in self._ciphers:
+            self.preload([key_id])
+        return self._ciphers[key_id]
+
+    def _remember(self, keys: dict[bytes, bytes]) -> None:
+        if len(self._ciphers) + len(keys) > _CACHE_LIMIT:
+            self._ciphers.clear()
+        self._ciphers.update({key_id: AESGCM(key) for key_id, key in keys.items()})

@@ -1,0 +1,227 @@
+"""The store's tables, as SQLAlchemy Core metadata.
+
+Personal fields never stand in a column of their own: they travel in
+``payload`` blobs sealed by ``cdp.personal`` with the data key of the source
+record they came from (``key_id``), so that destroying that key in the vault
+makes every copy unreadable. Identifiers needed for exact lookup stand beside
+them as keyed hashes (``digest``). Columns in plain text are the ones that say
+nothing about a person on their own: ids, times, kinds, amounts, sources.
+
+Alembic migrations in ``migrations/`` create and change these tables; this
+module is what the code reads and writes against, and a test checks that the
+two agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+profile = Table(
+    "profile",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="active"),
+    # Salutation data set by staff; imported values live in the source records.
+    Column("address_form", Text, nullable=False, server_default="unknown"),
+    Column("title", Text),
+    Column("gender", Text),
+    Column("language", Text),
+    CheckConstraint("status IN ('active', 'restricted')", name="status"),
+    CheckConstraint("address_form IN ('du', 'Sie', 'unknown')", name="address_form"),
+)
+
+source_record = Table(
+    "source_record",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("record_digest", LargeBinary, nullable=False),
+    Column("profile_id", Integer, ForeignKey("profile.id"), nullable=False, index=True),
+    Column("key_id", LargeBinary, nullable=False),
+    Column("content_mac", LargeBinary, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("imported_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    UniqueConstraint("source", "record_digest"),
+)
+
+identifier = Table(
+    "identifier",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "source_record_id",
+        Integer,
+        ForeignKey("source_record.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("profile_id", Integer, ForeignKey("profile.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("digest", LargeBinary, nullable=False),
+    Index("ix_identifier_kind_digest", "kind", "digest"),
+)
+
+# Which source record supplies each field of a profile's golden record, and
+# why. Values are not repeated here; they stay sealed in the source record.
+profile_attribute = Table(
+    "profile_attribute",
+    metadata,
+    Column("profile_id", Integer, ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column(
+        "source_record_id",
+        Integer,
+        ForeignKey("source_record.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("rule", Text, nullable=False),
+    Column("chosen_at", Text, nullable=False),
+)
+
+interaction = Table(
+    "interaction",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "source_record_id",
+        Integer,
+        ForeignKey("source_record.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("profile_id", Integer, ForeignKey("profile.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_digest", LargeBinary, nullable=False),
+    Column("occurred_at", Text, nullable=False),
+    Column("channel", Text),
+    Column("amount_minor", Integer),
+    Column("currency", Text),
+    Column("payload", LargeBinary, nullable=False),
+    Column("imported_at", Text, nullable=False),
+    CheckConstraint("kind IN ('purchase', 'message', 'post', 'ticket', 'campaign_touch')", name="kind"),
+    UniqueConstraint("source_record_id", "record_digest"),
+    Index("ix_interaction_profile_id_occurred_at", "profile_id", "occurred_at"),
+)
+
+import_run = Table(
+    "import_run",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("file_digest", Text, nullable=False),
+    Column("started_at", Text, nullable=False),
+    Column("finished_at", Text, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("object_type", Text),
+    Column("object_id", Text),
+    Column("details", Text, nullable=False, server_default="{}"),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+)
+
+user_account = Table(
+    "user_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("language", Text),
+    Column("created_at", Text, nullable=False),
+    Column("disabled_at", Text),
+    CheckConstraint("role IN ('admin', 'dpo', 'sales', 'marketing')", name="role"),
+)
+
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", Text, nullable=False),
+    Column("last_seen_at", Text, nullable=False),
+)
+
+sign_in_attempt = Table(
+    "sign_in_attempt",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Text, nullable=False),
+    Column("account", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_sign_in_attempt_account_at", "account", "at"),
+    Index("ix_sign_in_attempt_address_at", "address", "at"),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("token_hash", LargeBinary, nullable=False, unique=True),
+    Column("created_at", Text, nullable=False),
+    Column("revoked_at", Text),
+)
+
+# Keyed hashes of folded name prefixes and identifiers, for search as you
+# type, pointing at source records (whose profile may change). Derived from
+# the source records and rebuilt from them at will; one B-tree, no rowid.
+search_token = Table(
+    "search_token",
+    metadata,
+    Column("digest", LargeBinary, primary_key=True),
+    Column(
+        "source_record_id",
+        Integer,
+        ForeignKey("source_record.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sqlite_with_rowid=False,
+)

@@ -1,0 +1,125 @@
+"""Search as you type, over keyed hashes instead of names.
+
+For each source record the index keeps short keyed hashes (see
+``PersonalData.search_digest``) of: every prefix of 3 to 8 letters of each
+folded name word, handle, company word and customer number (``w:``), each
+word shorter than 3 letters whole, the whole email address (``e:``) and every
+phone number in E.164 form (``t:``). A query is split into words; each word
+is hashed the same way and the profiles matching every word are returned.
+Folding makes Müller, Mueller and Muller the same word; a word longer than
+eight letters is looked up by its first eight.
+
+The index is derived data, rebuilt from the source records at will.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Connection, delete, func, select
+
+from cdp import normalise
+from cdp.errors import InvalidValue
+from cdp.personal import PersonalData
+from cdp.schema import search_token, source_record
+
+MIN_PREFIX = 3
+MAX_PREFIX = 8
+_WORD_FIELDS = ("first_name", "last_name", "company", "customer_number", *normalise.NETWORKS)
+_SPLIT = re.compile(r"[\s,.;:/()'\"_+-]+")
+_PHONE_LIKE = re.compile(r"\+?[\d\s()/.-]{5,}")
+
+
+def words(value: str) -> list[str]:
+    """The folded words of ``value``."""
+    return [word for word in _SPLIT.split(normalise.fold(value)) if word]
+
+
+def record_terms(fields: dict[str, str]) -> set[str]:
+    """Every index term of one source record's fields."""
+    terms: set[str] = set()
+    for name in _WORD_FIELDS:
+        for word in words(fields.get(name, "")):
+            terms.update(_prefixes(word))
+    if "email" in fields:
+        terms.add("e:" + normalise.email_key(fields["email"]))
+    for name in ("phone", "mobile"):
+        if name in fields:
+            terms.add("t:" + fields[name])
+    return terms
+
+
+def _prefixes(word: str) -> list[str]:
+    if len(word) < MIN_PREFIX:
+        return ["w:" + word]
+    return ["w:" + word[:length] for length in range(MIN_PREFIX, min(len(word), MAX_PREFIX) + 1)]
+
+
+def query_terms(query: str, region: str) -> list[str]:
+    """One index term per word of what the user typed."""
+    query = normalise.text(query)
+    if _is_phone_like(query):
+        return [_phone_term(query, region)]
+    terms: list[str] = []
+    for part in query.split(" "):
+        if "@" in part:
+            terms.append("e:" + normalise.email_key(part))
+        elif _is_phone_like(part):
+            terms.append(_phone_term(part, region))
+        else:
+            terms.extend("w:" + word[:MAX_PREFIX] for word in words(part))
+    return list(dict.fromkeys(terms))
+
+
+def _is_phone_like(value: str) -> bool:
+    return bool(_PHONE_LIKE.fullmatch(value)) and sum(ch.isdigit() for ch in value) >= 5
+
+
+def _phone_term(value: str, region: str) -> str:
+    try:
+        return "t:" + normalise.phone(value, region)
+    except InvalidValue:
+        return "w:" + "".join(ch for ch in value if ch.isdigit())[:MAX_PREFIX]
+
+
+class SearchIndex:
+    """The search index of one store, hashing terms through its personal-data keys."""
+
+    def __init__(self, personal: PersonalData) -> None:
+        self.digest = personal.search_digest
+
+    def rows(self, source_record_id: int, fields: dict[str, str]) -> list[dict]:
+        """Index rows for one record, ready for ``bulk_insert``."""
+        return [{"digest": self.digest(term), "source_record_id": source_record_id} for term in record_terms(fields)]
+
+    def remove(self, connection: Connection, source_record_id: int, fields: dict[str, str]) -> None:
+        """Take one record's terms out of the index (its fields as indexed)."""
+        for row in self.rows(source_record_id, fields):
+            connection.execute(
+                delete(search_token).where(
+                    search_token.c.digest == row["digest"], search_token.c.source_record_id == source_record_id
+                )
+            )
+
+    def find(self, connection: Connection, query: str, region: str, limit: int = 20) -> list[int]:
+        """Ids of the profiles matching every word of ``query``, lowest first."""
+        terms = query_terms(query, region)
+        if not terms:
+            return []
+        matches: set[int] | None = None
+        for term in terms:
+            query = (
+                select(source_record.c.profile_id)
+                .join(search_token, search_token.c.source_record_id == source_record.c.id)
+                .where(search_token.c.digest == self.digest(term))
+                .distinct()
+            )
+            ids = set(connection.execute(query).scalars())
+            matches = ids if matches is None else matches & ids
+            if not matches:
+                return []
+        return sorted(matches)[:limit]
+
+
+def count_tokens(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(search_token)).scalar_one()

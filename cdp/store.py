@@ -1,0 +1,143 @@
+"""The encrypted store: opening, creating and the unit of work.
+
+A ``Store`` pairs the SQLCipher database with its key vault and the
+``PersonalData`` that seals fields with the vault's keys. Reads run in a
+deferred transaction; writes go through ``write()``, which takes the write
+lock up front (``BEGIN IMMEDIATE``) and rolls back unless the block finishes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, Table, insert, select
+
+from cdp import migrate
+from cdp.clock import now
+from cdp.config import Paths
+from cdp.engine import encrypted_engine, probe
+from cdp.errors import NotAStore, SchemaOutdated, StoreError
+from cdp.keys import MasterKey
+from cdp.personal import PersonalData
+from cdp.schema import store_meta
+from cdp.vault import Vault
+
+APP_NAME = "kundenbild"
+DEFAULT_CACHE_KIB = 65_536
+BULK_CACHE_KIB = 524_288
+
+
+@dataclass
+class Store:
+    """An open store: its engine and the personal-data sealer."""
+
+    engine: Engine
+    personal: PersonalData
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in a read transaction."""
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def write(self, bulk: bool = False) -> Iterator[Connection]:
+        """A unit of work: commits when the block ends, rolls back on any error.
+
+        ``bulk`` gives the connection a larger page cache for the length of
+        the unit, so that a large import does not spill pages mid-transaction.
+        """
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection:
+            if bulk:
+                _outside_transaction(connection, f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                if bulk:
+                    _outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
+
+    def meta(self, name: str, create: Callable[[], str] | None = None) -> str | None:
+        """A value from ``store_meta``; with ``create``, made and kept on first use."""
+        with self.write() as connection:
+            value = connection.execute(select(store_meta.c.value).where(store_meta.c.name == name)).scalar()
+            if value is None and create is not None:
+                value = create()
+                connection.execute(insert(store_meta).values(name=name, value=value))
+        return value
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.personal.vault.dispose()
+
+
+def _outside_transaction(connection: Connection, statement: str) -> None:
+    """Run a pragma on the driver connection, where SQLAlchemy begins no transaction."""
+    cursor = connection.connection.cursor()
+    cursor.execute(statement)
+    cursor.close()
+
+
+def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert many rows with one prepared statement, bypassing per-row
+    SQLAlchemy parameter processing (a third of an import's time otherwise).
+    Every row must have the same keys."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    connection.exec_driver_sql(statement, [tuple(row[column] for column in columns) for row in rows])
+
+
+def open_store(paths: Paths, master: MasterKey) -> Store:
+    """Open an existing store and its vault; raise a ``StoreError`` if unusable."""
+    engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
+    probe(engine, paths.store, "store")
+    store_id = _check_schema(engine, paths)
+    vault = Vault.open(paths.vault, master)
+    if vault.meta("store_id").decode() != store_id:
+        raise StoreError(f"The key vault {paths.vault} belongs to another store than {paths.store}.")
+    return Store(engine, PersonalData(vault))
+
+
+def create_store(paths: Paths, master: MasterKey) -> Store:
+    """Create a new store at the newest schema and its vault."""
+    for path in (paths.store, paths.vault):
+        if path.exists():
+            raise StoreError(f"{path} already exists; Kundenbild does not overwrite a store.")
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
+    vault_engine = encrypted_engine(paths.vault, master.sqlcipher_key("vault"))
+    return lay_out(engine, vault_engine)
+
+
+def lay_out(engine: Engine, vault_engine: Engine) -> Store:
+    """Create the schema and the vault in two empty databases."""
+    store_id = str(uuid.uuid4())
+    migrate.upgrade(engine)
+    with engine.connect() as connection, connection.begin():
+        connection.execute(
+            insert(store_meta),
+            [
+                {"name": "app", "value": APP_NAME},
+                {"name": "store_id", "value": store_id},
+                {"name": "created_at", "value": now()},
+            ],
+        )
+    return Store(engine, PersonalData(Vault.create(vault_engine, store_id)))
+
+
+def _check_schema(engine: Engine, paths: Paths) -> str:
+    revision = migrate.current(engine)
+    if revision is None:
+        raise NotAStore(f"{paths.store} opens but holds no Kundenbild schema.")
+    with engine.connect() as connection:
+        meta = dict(connection.execute(select(store_meta.c.name, store_meta.c.value)).all())
+    if meta.get("app") != APP_NAME:
+        raise NotAStore(f"{paths.store} opens but is not a Kundenbild store.")
+    if revision != migrate.head():
+        raise SchemaOutdated(f"The store {paths.store} is at schema {revision}; run 'cdp migrate' to upgrade it.")
+    return meta["store_id"]

@@ -1,0 +1,115 @@
+"""The key vault: one data key per source record, in its own encrypted file.
+
+The vault is a second SQLCipher file beside the store, opened with its own
+key derived from the master key. It holds the random data keys that seal
+personal fields, the key for the keyed hashes of identifiers, and the id of
+the store it belongs to. Destroying a data key here makes every copy of what
+it sealed unreadable, copies in old backups of the store included.
+
+Only ``cdp.personal`` uses this module.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from cdp.clock import now as _now
+from cdp.engine import encrypted_engine, probe
+from cdp.errors import NotAStore
+from cdp.keys import MasterKey
+
+VAULT_VERSION = 1
+DATA_KEY_BYTES = 32
+KEY_ID_BYTES = 16
+
+_SCHEMA = (
+    "CREATE TABLE data_key (key_id BLOB PRIMARY KEY, key BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE destroyed_key (key_id BLOB PRIMARY KEY, destroyed_at TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE vault_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+)
+
+
+class Vault:
+    """Data keys by id, created and destroyed in their own transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, path: Path, master: MasterKey) -> Vault:
+        engine = encrypted_engine(path, master.sqlcipher_key("vault"))
+        probe(engine, path, "key vault")
+        vault = cls(engine)
+        vault._check_version(path)
+        return vault
+
+    @classmethod
+    def create(cls, engine: Engine, store_id: str) -> Vault:
+        """Lay out a new vault in the empty database behind ``engine``."""
+        with engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            for statement in _SCHEMA:
+                connection.exec_driver_sql(statement)
+            connection.execute(
+                text("INSERT INTO vault_meta (name, value) VALUES ('hmac_key', :k), ('store_id', :s)"),
+                {"k": secrets.token_bytes(DATA_KEY_BYTES), "s": store_id.encode()},
+            )
+            connection.exec_driver_sql(f"PRAGMA user_version = {VAULT_VERSION}")
+        return cls(engine)
+
+    def _check_version(self, path: Path) -> None:
+        with self.engine.connect() as connection:
+            version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
+        if version != VAULT_VERSION:
+            raise NotAStore(f"{path} is not a Kundenbild key vault (version {version}).")
+
+    def meta(self, name: str) -> bytes:
+        with self.engine.connect() as connection:
+            return connection.execute(text("SELECT value FROM vault_meta WHERE name = :n"), {"n": name}).scalar_one()
+
+    def create_keys(self, count: int) -> dict[bytes, bytes]:
+        """``count`` new data keys, committed, as ``{key_id: key}``."""
+        if count == 0:
+            return {}
+        keys = {secrets.token_bytes(KEY_ID_BYTES): secrets.token_bytes(DATA_KEY_BYTES) for _ in range(count)}
+        now = _now()
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql(
+                "INSERT INTO data_key (key_id, key, created_at) VALUES (?, ?, ?)",
+                [(key_id, key, now) for key_id, key in keys.items()],
+            )
+        return keys
+
+    def keys(self, key_ids: Iterable[bytes]) -> dict[bytes, bytes]:
+        """The keys that still exist among ``key_ids``."""
+        wanted = list(dict.fromkeys(key_ids))
+        found: dict[bytes, bytes] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = connection.exec_driver_sql(
+                    f"SELECT key_id, key FROM data_key WHERE key_id IN ({marks})", tuple(chunk)
+                )
+                found.update({bytes(row[0]): bytes(row[1]) for row in rows})
+        return found
+
+    def destroy_keys(self, key_ids: Iterable[bytes]) -> int:
+        """Delete keys for good and log their ids; returns how many existed."""
+        ids = list(dict.fromkeys(key_ids))
+        now = _now()
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            gone = 0
+            for key_id in ids:
+                gone += connection.execute(text("DELETE FROM data_key WHERE key_id = :i"), {"i": key_id}).rowcount
+                connection.execute(
+                    text("INSERT OR IGNORE INTO destroyed_key (key_id, destroyed_at) VALUES (:i, :t)"),
+                    {"i": key_id, "t": now},
+                )
+        return gone
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Consent, retention and data-subject requests."""
