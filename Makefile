@@ -1,0 +1,52 @@
+# Kundenbild: the two commands of the README, and the steps they stand on.
+#   make run   install everything, create the demo store if there is none, start the web UI
+#   make test  install everything (Chromium for the browser tests included) and run the whole test suite
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+DATA     := $(or $(CDP_DATA_DIR),data)
+HTMX     := web/static/vendor/htmx.min.js
+CATALOG  := web/translations/de/LC_MESSAGES/messages.mo
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# htmx comes from the npm registry and is served by Kundenbild itself.
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $@)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# Message catalogues are compiled here, never committed.
+$(CATALOG): web/translations/de/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d web/translations -q
+
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+
+install: $(VENV)/.installed $(HTMX) $(CATALOG)
+
+run: install
+	test -f $(DATA)/kundenbild.db || $(BIN)/cdp demo
+	$(BIN)/cdp serve
+
+test: install /usr/bin/chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/web_latency.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis web/static/vendor $(CATALOG)

@@ -1,0 +1,232 @@
+"""Staff accounts, their passwords, sign-in limits and server-side sessions.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults) and rehashed on
+sign-in when those defaults grow. Sign-in failures are counted per account
+*and address* and per address, so an attacker elsewhere cannot lock a
+colleague out. Sessions live in the store: signing out or disabling an
+account ends them for good, whatever cookie a browser still holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from cdp import audit
+from cdp.clock import now
+from cdp.errors import CdpError, NotFound
+from cdp.schema import sign_in_attempt, user_account, web_session
+from cdp.store import Store
+
+ROLES = ("admin", "dpo", "sales", "marketing")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+FAILURES_PER_ADDRESS = 20
+LIMIT_WINDOW = timedelta(minutes=15)
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# The idle clock is moved at most this often, so reading pages rarely writes.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a sign-in for an unknown name the
+# same as for a known one.
+_DUMMY_HASH = _hasher.hash("kundenbild-no-such-user")
+
+
+class AccountError(CdpError):
+    """An account cannot be created or changed as asked."""
+
+
+class SignInFailed(CdpError):
+    """Wrong name or password (deliberately not saying which)."""
+
+    http_status = 401
+
+
+class SignInLimited(CdpError):
+    """Too many failed sign-ins from this address; try again later."""
+
+    http_status = 429
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    language: str | None
+    disabled: bool
+
+
+def _user(row) -> User:
+    return User(row.id, row.name, row.role, row.language, row.disabled_at is not None)
+
+
+def check_password_rules(password: str) -> None:
+    """Length only, as ASVS asks: no composition rules."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters (15 or more is better).")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"A password may have at most {MAX_PASSWORD} characters.")
+
+
+def add_user(store: Store, name: str, role: str, password: str, actor: str) -> User:
+    """Create an account; the name must be new and the role known."""
+    name = name.strip()
+    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
+        raise AccountError("A user name is 1–64 characters without spaces.")
+    if role not in ROLES:
+        raise AccountError(f"Unknown role '{role}': expected one of {', '.join(ROLES)}.")
+    check_password_rules(password)
+    with store.write() as connection:
+        if connection.execute(select(user_account.c.id).where(user_account.c.name == name)).first():
+            raise AccountError(f"There is already a user called '{name}'.")
+        user_id = connection.execute(
+            insert(user_account).values(name=name, role=role, password_hash=_hasher.hash(password), created_at=now())
+        ).inserted_primary_key[0]
+        audit.record(connection, actor, "user.add", "user", user_id, {"role": role})
+    return User(user_id, name, role, None, False)
+
+
+def list_users(store: Store) -> list[User]:
+    with store.read() as connection:
+        return [_user(row) for row in connection.execute(select(user_account).order_by(user_account.c.name))]
+
+
+def disable_user(store: Store, name: str, actor: str) -> None:
+    """Disable an account and end all its sessions at once."""
+    with store.write() as connection:
+        row = connection.execute(select(user_account).where(user_account.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"There is no user called '{name}'.")
+        connection.execute(update(user_account).where(user_account.c.id == row.id).values(disabled_at=now()))
+        connection.execute(delete(web_session).where(web_session.c.user_id == row.id))
+        audit.record(connection, actor, "user.disable", "user", row.id)
+
+
+def set_language(store: Store, user_id: int, language: str) -> None:
+    with store.write() as connection:
+        connection.execute(update(user_account).where(user_account.c.id == user_id).values(language=language))
+
+
+def sign_in(store: Store, name: str, password: str, address: str) -> User:
+    """The user if name and password match and the address is not limited.
+
+    Every attempt and every refusal is committed before the error is raised,
+    so the limits and the audit log see them.
+    """
+    row, ok = None, False
+    with store.write() as connection:
+        limited = _limited(connection, name, address)
+        if limited:
+            audit.record(connection, "anonymous", "sign_in.limited")
+        else:
+            row = connection.execute(select(user_account).where(user_account.c.name == name)).first()
+            ok = _verify(connection, row, password)
+            connection.execute(
+                insert(sign_in_attempt).values(at=now(), account=name[:64], address=address, succeeded=ok)
+            )
+            if ok:
+                audit.record(connection, row.name, "sign_in", "user", row.id)
+            else:
+                audit.record(connection, "anonymous", "sign_in.failed")
+    if limited:
+        raise SignInLimited("Too many failed sign-ins. Please wait a few minutes and try again.")
+    if not ok:
+        raise SignInFailed("The user name or the password is wrong.")
+    return _user(row)
+
+
+def _verify(connection: Connection, row, password: str) -> bool:
+    if row is None or row.disabled_at is not None:
+        _safe_verify(_DUMMY_HASH, password)
+        return False
+    if not _safe_verify(row.password_hash, password):
+        return False
+    if _hasher.check_needs_rehash(row.password_hash):
+        connection.execute(
+            update(user_account).where(user_account.c.id == row.id).values(password_hash=_hasher.hash(password))
+        )
+    return True
+
+
+def _safe_verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _limited(connection: Connection, name: str, address: str) -> bool:
+    since = (datetime.now(UTC) - LIMIT_WINDOW).isoformat(timespec="seconds")
+    failures = and_(sign_in_attempt.c.succeeded.is_(False), sign_in_attempt.c.at >= since)
+    by_pair = select(func.count()).where(
+        failures, sign_in_attempt.c.account == name[:64], sign_in_attempt.c.address == address
+    )
+    by_address = select(func.count()).where(failures, sign_in_attempt.c.address == address)
+    return (
+        connection.execute(by_pair).scalar_one() >= FAILURES_PER_ACCOUNT_AND_ADDRESS
+        or connection.execute(by_address).scalar_one() >= FAILURES_PER_ADDRESS
+    )
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def start_session(store: Store, user: User) -> str:
+    """A new random session token; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    stamp = now()
+    with store.write() as connection:
+        connection.execute(
+            insert(web_session).values(
+                token_hash=_token_hash(token), user_id=user.id, created_at=stamp, last_seen_at=stamp
+            )
+        )
+    return token
+
+
+def session_user(store: Store, token: str) -> User | None:
+    """The signed-in user of a live session, touching its idle clock."""
+    moment = datetime.now(UTC)
+    with store.read() as connection:
+        live = connection.execute(
+            select(web_session.c.last_seen_at).where(web_session.c.token_hash == _token_hash(token))
+        ).scalar()
+    if live is None:
+        return None
+    with store.write() as connection:
+        row = connection.execute(
+            select(web_session, user_account)
+            .join(user_account, user_account.c.id == web_session.c.user_id)
+            .where(web_session.c.token_hash == _token_hash(token))
+        ).first()
+        if row is None:
+            return None
+        expired = (
+            moment - datetime.fromisoformat(row.last_seen_at) > IDLE_TIMEOUT
+            or moment - datetime.fromisoformat(row.created_at) > ABSOLUTE_TIMEOUT
+            or row.disabled_at is not None
+        )
+        if expired:
+            connection.execute(delete(web_session).where(web_session.c.token_hash == row.token_hash))
+            return None
+        if moment - datetime.fromisoformat(row.last_seen_at) > TOUCH_INTERVAL:
+            connection.execute(
+                update(web_session).where(web_session.c.token_hash == row.token_hash).values(last_seen_at=now())
+            )
+        return User(row.user_id, row.name, row.role, row.language, False)
+
+
+def end_session(store: Store, token: str) -> None:
+    with store.write() as connection:
+        connection.execute(delete(web_session).where(web_session.c.token_hash == _token_hash(token)))

@@ -1,0 +1,30 @@
+"""Reading the audit log page by page, for the DPO."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import func, select
+
+from cdp import audit
+from cdp.profiles import Page
+from cdp.schema import audit_log
+from cdp.store import Store
+
+PER_PAGE = 50
+
+
+def page(store: Store, number: int = 1) -> Page:
+    with store.read() as connection:
+        total = connection.execute(select(func.count()).select_from(audit_log)).scalar_one()
+        pages = max(1, math.ceil(total / PER_PAGE))
+        number = min(max(1, number), pages)
+        rows = connection.execute(
+            select(audit_log).order_by(audit_log.c.id.desc()).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
+        ).all()
+    return Page(rows, number, pages, total)
+
+
+def first_broken(store: Store) -> int | None:
+    with store.read() as connection:
+        return audit.verify(connection)

@@ -1,0 +1,233 @@
+"""The ``cdp`` command: set up, import and run Kundenbild.
+
+Every command turns a ``CdpError`` into one line on stderr and its exit
+code; anything unexpected becomes a short notice, with a message-free crash
+record in the log. No command takes a key or password as an argument.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from cdp import config, logs, migrate
+from cdp.accounts import ROLES, add_user, disable_user, list_users
+from cdp.engine import encrypted_engine, probe
+from cdp.errors import CdpError, ConfigError, StoreNotFound
+from cdp.ingest import KINDS, import_file
+from cdp.keys import create_key_file, load_master_key
+from cdp.store import Store, create_store, open_store
+from cdp.tokens import create_token
+
+
+class CdpGroup(click.Group):
+    """A click group that reports errors as messages, never as tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        os.umask(0o077)
+        try:
+            return super().invoke(ctx)
+        except CdpError as error:
+            click.echo(f"Error: {error.message}", err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            _log_crash(error)
+            click.echo("Error: Kundenbild met an unexpected problem; a record was written to its log.", err=True)
+            ctx.exit(70)
+
+
+def _log_crash(error: BaseException) -> None:
+    try:
+        logger = logs.setup(config.paths().log_dir)
+        logger.error("crash: %s", logs.crash_summary(error))
+    except OSError:
+        pass
+
+
+@click.group(cls=CdpGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Kundenbild: a privacy-first customer data platform on your own server.
+
+    Files live in CDP_DATA_DIR (default ./data). The master key comes from
+    CDP_KEY or, when that is unset, from the key file 'cdp init' creates.
+    """
+
+
+@contextmanager
+def opened_store() -> Iterator[Store]:
+    """The configured store, open for the length of a command."""
+    paths = config.paths()
+    store = open_store(paths, load_master_key(paths))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def initialise(paths: config.Paths) -> Store:
+    """Create key file (unless CDP_KEY is set) and an empty store."""
+    if config.setting("CDP_KEY") or paths.key_file.exists():
+        master = load_master_key(paths)
+    else:
+        master = create_key_file(paths.key_file)
+        click.echo(f"Created a new key file at {paths.key_file} (mode 0600). Back it up apart from the data.")
+    return create_store(paths, master)
+
+
+@main.command()
+def init() -> None:
+    """Create a new, empty encrypted store (and a key file if needed)."""
+    paths = config.paths()
+    initialise(paths).close()
+    logs.setup(paths.log_dir).info("store created")
+    click.echo(f"Created an encrypted store at {paths.store}.")
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Upgrade an existing store's schema to this version of Kundenbild."""
+    paths = config.paths()
+    if not paths.store.exists():
+        raise StoreNotFound(f"There is no store at {paths.store}. Run 'cdp init' first.")
+    engine = encrypted_engine(paths.store, load_master_key(paths).sqlcipher_key("store"))
+    probe(engine, paths.store, "store")
+    before = migrate.current(engine)
+    migrate.upgrade(engine)
+    after = migrate.current(engine)
+    engine.dispose()
+    click.echo(f"Schema at {after} (was {before})." if before != after else f"Schema already at {after}.")
+
+
+def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values:
+        column, sep, field = value.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise ConfigError(f"--map takes COLUMN=FIELD, such as --map 'Kd-Nr=customer_number'; got '{value}'.")
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--source", required=True, help="Where the records come from, such as webshop or newsletter.")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default="contacts",
+    show_default=True,
+    help="What the file holds: contacts, or purchases / messages of contacts already imported.",
+)
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="Feed a column into a field.")
+def import_command(file: Path, source: str, kind: str, maps: tuple[str, ...]) -> None:
+    """Import contacts, purchases or messages from CSV, vCard (.vcf) or JSON Lines.
+
+    All rows are checked before anything is written: one bad row rejects the
+    file with its line number, and nothing is imported. Importing the same
+    file again changes nothing; changed records are updated.
+
+    Contact fields: source_record_id, first_name, last_name, title,
+    salutation, gender, birth_date, email, phone, mobile, street,
+    house_number, address_extra, postcode, city, region, country, company,
+    job_title, customer_number, facebook, x, xing, linkedin, instagram,
+    website, language, address_form.
+
+    Purchase fields: contact_id (the contact's record id in the same source),
+    interaction_id, occurred_at, amount, currency, product, quantity, comment.
+    Message fields: contact_id, interaction_id, occurred_at, type (message,
+    post, ticket), channel, direction, subject, text.
+    """
+    overrides = _parse_maps(maps)
+    with opened_store() as store, _progress_bar() as progress:
+        result = import_file(
+            store, file, source, kind=kind, overrides=overrides, region=config.default_region(), progress=progress
+        )
+    logs.setup(config.paths().log_dir).info(
+        "import source=%s kind=%s rows=%d created=%d updated=%d unchanged=%d",
+        source,
+        kind,
+        result.rows,
+        result.created,
+        result.updated,
+        result.unchanged,
+    )
+    click.echo(
+        f"Imported {result.rows} record(s) from {source}: "
+        f"{result.created} new, {result.updated} updated, {result.unchanged} unchanged."
+    )
+
+
+@contextmanager
+def _progress_bar():
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with tqdm(unit=" rows", file=sys.stderr, leave=False) as bar:
+        yield bar.update
+
+
+@main.group()
+def user() -> None:
+    """Manage staff accounts (admin, dpo, sales, marketing)."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the user may do.")
+def user_add(name: str, role: str) -> None:
+    """Add a user; the password is read from standard input or prompted for.
+
+    Passwords are never taken as arguments, so they do not end up in the
+    shell history or the process list.
+    """
+    password = _read_password()
+    with opened_store() as store:
+        add_user(store, name, role, password, actor="cli")
+    click.echo(f"Added {name} ({role}).")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user.command(name="list")
+def user_list() -> None:
+    """List users with their roles."""
+    with opened_store() as store:
+        for account in list_users(store):
+            state = "disabled" if account.disabled else "active"
+            click.echo(f"{account.name}\t{account.role}\t{state}")
+
+
+@user.command(name="disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Disable a user and end their sessions at once."""
+    with opened_store() as store:
+        disable_user(store, name, actor="cli")
+    click.echo(f"Disabled {name}; their sessions have ended.")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens for integrations."""
+
+
+@token.command(name="create")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the token may do.")
+@click.option("--name", "token_name", required=True, help="What uses the token, such as webshop.")
+def token_create(role: str, token_name: str) -> None:
+    """Create a token; it is shown once and stored only as a hash."""
+    with opened_store() as store:
+        value = create_token(store, token_name, role, actor="cli")
+    click.echo(value)

@@ -1,0 +1,268 @@
+"""Unified profiles: what staff see of one person, assembled from source records.
+
+A profile's golden record takes, for each field, the value a rule chose (a
+row in ``profile_attribute``) or else the most recently seen one; every other
+value stays visible as an alternative, each with its source and the time it
+was seen. Salutation preferences set by staff win over imported ones.
+Reading a profile, like every change to it, is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, func, select, true, update
+
+from cdp import audit
+from cdp.clock import now
+from cdp.errors import InvalidValue, NotFound
+from cdp.fields import IDENTIFIER_FIELDS
+from cdp.personal import Place
+from cdp.salutation import GENDERS, Addressee, gender_from
+from cdp.schema import interaction, profile, profile_attribute, source_record
+from cdp.search import SearchIndex
+from cdp.store import Store
+
+PER_PAGE = 20
+ADDRESS_FORMS = ("du", "Sie", "unknown")
+LANGUAGES = ("de", "en")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One value of a field as one source record gave it."""
+
+    value: str
+    source: str
+    record_id: int
+    seen_at: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    record_id: int
+    source: str
+    source_record_id: str | None
+    imported_at: str
+    updated_at: str
+
+
+@dataclass
+class Profile:
+    id: int
+    status: str
+    created_at: str
+    updated_at: str
+    fields: dict[str, Observed] = field(default_factory=dict)
+    alternatives: dict[str, list[Observed]] = field(default_factory=dict)
+    sources: list[SourceRef] = field(default_factory=list)
+    staff: dict[str, str | None] = field(default_factory=dict)
+
+    def value(self, name: str) -> str | None:
+        observed = self.fields.get(name)
+        return observed.value if observed else None
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.value("first_name"), self.value("last_name")) if part)
+        return name or self.value("email") or next(iter(self.identifiers), ("", "—"))[1]
+
+    @property
+    def identifiers(self) -> list[tuple[str, str, str]]:
+        """``(kind, value, source)`` of every identifier from every record."""
+        found = []
+        for name in IDENTIFIER_FIELDS:
+            for observed in [self.fields[name], *self.alternatives.get(name, [])] if name in self.fields else []:
+                found.append((name, observed.value, observed.source))
+        return found
+
+    @property
+    def address_form(self) -> str:
+        staff = self.staff.get("address_form")
+        return staff if staff and staff != "unknown" else self.value("address_form") or "unknown"
+
+    @property
+    def title(self) -> str | None:
+        return self.staff.get("title") or self.value("title")
+
+    @property
+    def gender(self) -> str | None:
+        return self.staff.get("gender") or gender_from(self.value("gender"), self.value("salutation"))
+
+    @property
+    def language(self) -> str | None:
+        return self.staff.get("language") or self.value("language")
+
+    def addressee(self) -> Addressee:
+        return Addressee(self.value("first_name"), self.value("last_name"), self.title, self.gender, self.address_form)
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    id: int
+    kind: str
+    occurred_at: str
+    channel: str | None
+    amount_minor: int | None
+    currency: str | None
+    source: str
+    details: dict | None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    pages: int
+    total: int
+
+
+def load(store: Store, profile_id: int) -> Profile:
+    """The whole profile; ``NotFound`` if there is none with this id."""
+    with store.read() as connection:
+        return _load(store, connection, profile_id)
+
+
+def _load(store: Store, connection: Connection, profile_id: int) -> Profile:
+    row = connection.execute(select(profile).where(profile.c.id == profile_id)).first()
+    if row is None:
+        raise NotFound(f"There is no profile {profile_id}.")
+    result = Profile(row.id, row.status, row.created_at, row.updated_at)
+    result.staff = {name: getattr(row, name) for name in ("address_form", "title", "gender", "language")}
+    records = connection.execute(
+        select(source_record).where(source_record.c.profile_id == profile_id).order_by(source_record.c.id)
+    ).all()
+    chosen = dict(
+        connection.execute(
+            select(profile_attribute.c.field, profile_attribute.c.source_record_id).where(
+                profile_attribute.c.profile_id == profile_id
+            )
+        ).all()
+    )
+    store.personal.preload(bytes(record.key_id) for record in records)
+    observations: dict[str, list[Observed]] = {}
+    for record in records:
+        payload = _open_record(store, record)
+        result.sources.append(
+            SourceRef(record.id, record.source, payload.get("id"), record.imported_at, record.updated_at)
+        )
+        for name, value in payload.get("fields", {}).items():
+            seen = payload.get("seen", {}).get(name, record.updated_at)
+            observations.setdefault(name, []).append(Observed(value, record.source, record.id, seen))
+    for name, values in observations.items():
+        golden = _golden(values, chosen.get(name))
+        result.fields[name] = golden
+        result.alternatives[name] = _distinct([value for value in values if value is not golden], golden.value)
+    return result
+
+
+def _open_record(store: Store, record) -> dict:
+    place = Place("source_record", "payload", record.id)
+    return store.personal.open(bytes(record.key_id), place, bytes(record.payload)) or {}
+
+
+def _golden(values: list[Observed], chosen_record: int | None) -> Observed:
+    for value in values:
+        if value.record_id == chosen_record:
+            return value
+    return max(values, key=lambda value: (value.seen_at, -value.record_id))
+
+
+def _distinct(values: list[Observed], golden_value: str) -> list[Observed]:
+    seen = {golden_value}
+    unique = []
+    for value in sorted(values, key=lambda value: value.seen_at, reverse=True):
+        if value.value not in seen:
+            seen.add(value.value)
+            unique.append(value)
+    return unique
+
+
+def read_for(store: Store, profile_id: int, actor: str) -> Profile:
+    """Load a profile for a person and record that they read it."""
+    found = load(store, profile_id)
+    with store.write() as connection:
+        audit.record(connection, actor, "profile.read", "profile", profile_id)
+    return found
+
+
+def search(store: Store, query: str, region: str, limit: int = 20) -> list[Profile]:
+    """Profiles matching every word of ``query`` (names, emails, phones, handles)."""
+    with store.read() as connection:
+        ids = SearchIndex(store.personal).find(connection, query, region, limit)
+        return [_load(store, connection, profile_id) for profile_id in ids]
+
+
+def timeline(store: Store, profile_id: int, number: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the profile's interactions, newest first."""
+    with store.read() as connection:
+        total = connection.execute(
+            select(func.count()).select_from(interaction).where(interaction.c.profile_id == profile_id)
+        ).scalar_one()
+        pages = max(1, math.ceil(total / per_page))
+        number = min(max(1, number), pages)
+        rows = connection.execute(
+            select(interaction, source_record.c.source, source_record.c.key_id)
+            .join(source_record, source_record.c.id == interaction.c.source_record_id)
+            .where(interaction.c.profile_id == profile_id)
+            .order_by(interaction.c.occurred_at.desc(), interaction.c.id.desc())
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        ).all()
+    items = [
+        TimelineItem(
+            row.id,
+            row.kind,
+            row.occurred_at,
+            row.channel,
+            row.amount_minor,
+            row.currency,
+            row.source,
+            store.personal.open(bytes(row.key_id), Place("interaction", "payload", row.id), bytes(row.payload)),
+        )
+        for row in rows
+    ]
+    return Page(items, number, pages, total)
+
+
+def set_salutation(
+    store: Store,
+    profile_id: int,
+    actor: str,
+    *,
+    address_form: str,
+    title: str | None,
+    gender: str | None,
+    language: str | None,
+) -> None:
+    """Record how staff want this person addressed."""
+    if address_form not in ADDRESS_FORMS:
+        raise InvalidValue("address_form", "expected du, Sie or unknown")
+    if gender not in (None, *GENDERS):
+        raise InvalidValue("gender", "expected male, female or neutral")
+    if language not in (None, *LANGUAGES):
+        raise InvalidValue("language", "expected de or en")
+    title = (title or "").strip() or None
+    if title and len(title) > 40:
+        raise InvalidValue("title", "a title has at most 40 characters")
+    with store.write() as connection:
+        changed = connection.execute(
+            update(profile)
+            .where(profile.c.id == profile_id)
+            .values(address_form=address_form, title=title, gender=gender, language=language, updated_at=now())
+        ).rowcount
+        if not changed:
+            raise NotFound(f"There is no profile {profile_id}.")
+        audit.record(connection, actor, "profile.salutation", "profile", profile_id)
+
+
+def profile_page(store: Store, number: int, per_page: int, include_restricted: bool) -> tuple[list[Profile], int]:
+    """Profiles ``per_page`` at a time by id, and how many there are in all."""
+    condition = true() if include_restricted else profile.c.status != "restricted"
+    with store.read() as connection:
+        total = connection.execute(select(func.count()).select_from(profile).where(condition)).scalar_one()
+        ids = connection.execute(
+            select(profile.c.id).where(condition).order_by(profile.c.id).limit(per_page).offset((number - 1) * per_page)
+        ).scalars()
+        return [_load(store, connection, profile_id) for profile_id in list(ids)], total

@@ -1,0 +1,63 @@
+"""Deny by default: every route declares its roles, and each role gets exactly that."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from cdp.accounts import ROLES
+from tests.e2e.conftest import sign_in
+from web.access import PUBLIC, declared_roles
+
+SAMPLE_VALUES = {"profile_id": 1}
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """``(endpoint, method, url)`` for every registered route."""
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            values = {name: SAMPLE_VALUES.get(name, "app.css") for name in rule.arguments}
+            url = rule.build(values)[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                found.append((rule.endpoint, method, url))
+    return found
+
+
+def test_every_route_declares_who_may_use_it(app: Flask) -> None:
+    with app.test_request_context():
+        undeclared = [endpoint for endpoint, _, _ in routes(app) if declared_roles(endpoint) is None]
+    assert undeclared == []
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_each_role_gets_what_each_route_declares(app: Flask, role: str | None) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    if role:
+        sign_in(client, role)
+    # Signing out last keeps the one session for all other routes.
+    for endpoint, method, url in sorted(routes(app), key=lambda route: route[0] == "auth.sign_out"):
+        with app.test_request_context():
+            allowed = declared_roles(endpoint)
+        response = client.open(url, method=method, json={} if url.startswith("/api/") else None)
+        response.close()
+        where = f"{method} {url} as {role}"
+        if allowed == PUBLIC:
+            assert response.status_code != 403, where
+        elif url.startswith("/api/"):
+            assert response.status_code == 401, where
+        elif role is None:
+            assert response.status_code == 302 and "/signin?next=" in response.headers["Location"], where
+        elif role in allowed:
+            refused = response.status_code in (401, 403) or "/signin?next=" in response.headers.get("Location", "")
+            assert not refused, where
+        else:
+            assert response.status_code == 403, where
+
+
+def test_sales_gets_403_on_the_dpo_page(client) -> None:
+    sign_in(client, "sales")
+    response = client.get("/dpo/audit")
+    assert response.status_code == 403
+    assert "Traceback" not in response.get_data(as_text=True)

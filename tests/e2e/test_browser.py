@@ -1,0 +1,160 @@
+"""Real browser tests: Chromium (Debian's) driven by Playwright against `cdp serve`."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from cdp import profiles
+from cdp.config import Paths
+from cdp.keys import create_key_file
+from cdp.store import create_store
+from tests.e2e.conftest import PASSWORD, seed
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """`cdp serve` on 127.0.0.1 over a seeded store; read-only tests share it."""
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    paths = Paths(data_dir)
+    store = create_store(paths, create_key_file(paths.key_file))
+    seed(store)
+    [max_profile] = profiles.search(store, "max mueller", "DE")
+    store.close()
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CDP_")}
+    env.update({"CDP_DATA_DIR": str(data_dir), "CDP_PORT": str(port)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    _wait_for(port, process)
+    yield {"url": f"http://127.0.0.1:{port}", "max": max_profile.id}
+    process.terminate()
+    process.wait(timeout=10)
+    process.stdout.close()
+
+
+def _wait_for(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"cdp serve ended early: {process.stdout.read().decode(errors='replace')}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("cdp serve did not start within 30 s")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: dict) -> Iterator[Page]:
+    context = browser.new_context(locale="en-GB", base_url=server["url"])
+    opened = context.new_page()
+    outside: list[str] = []
+    opened.on(
+        "request", lambda request: outside.append(request.url) if not request.url.startswith(server["url"]) else None
+    )
+    yield opened
+    context.close()
+    assert outside == [], f"requests left the machine: {outside}"
+
+
+def sign_in(page: Page, name: str) -> None:
+    page.goto("/signin")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.parametrize("role", ["admin", "dpo", "sales", "marketing"])
+def test_each_role_signs_in_and_sees_the_search(page: Page, role: str) -> None:
+    sign_in(page, role)
+    expect(page.locator("h1")).to_have_text("Find a customer")
+    expect(page.locator(".who")).to_contain_text(role)
+
+
+def test_search_as_you_type_then_open_the_profile(page: Page) -> None:
+    sign_in(page, "sales")
+    page.fill("input[name=q]", "muel")
+    expect(page.locator(".results a", has_text="Max Müller")).to_be_visible()
+    page.click(".results a:has-text('Max Müller')")
+    expect(page.locator("h1")).to_have_text("Max Müller")
+    expect(page.locator("q[data-greeting=de]")).to_have_text("Sehr geehrter Herr Dr. Müller,")
+
+
+def test_changing_du_sie_updates_the_greeting_without_a_reload(page: Page, server: dict) -> None:
+    sign_in(page, "marketing")
+    page.goto(f"/profiles/{server['max']}")
+    page.evaluate("window.notReloaded = true")
+    page.check("input[name=address_form][value=du]")
+    page.click("form.salutation button[type=submit]")
+    expect(page.locator("q[data-greeting=de]")).to_have_text("Hallo Max,")
+    expect(page.locator("q[data-greeting=en]")).to_have_text("Hi Max,")
+    assert page.evaluate("window.notReloaded") is True
+    page.check("input[name=address_form][value=Sie]")
+    page.click("form.salutation button[type=submit]")
+    expect(page.locator("q[data-greeting=de]")).to_have_text("Sehr geehrter Herr Dr. Müller,")
+
+
+def test_timeline_pages_with_htmx(page: Page, server: dict) -> None:
+    sign_in(page, "sales")
+    page.goto(f"/profiles/{server['max']}")
+    expect(page.locator(".pager")).to_contain_text("Page 1 of 2")
+    page.click(".pager a:has-text('Older')")
+    expect(page.locator(".pager")).to_contain_text("Page 2 of 2")
+
+
+def test_switching_language_to_german_and_back(page: Page) -> None:
+    sign_in(page, "dpo")
+    page.click("button[name=language][value=de]")
+    expect(page.locator("h1")).to_have_text("Kunden finden")
+    page.click("button[name=language][value=en]")
+    expect(page.locator("h1")).to_have_text("Find a customer")
+
+
+def test_sales_is_refused_the_dpo_page_and_sign_out_works(page: Page) -> None:
+    sign_in(page, "sales")
+    response = page.goto("/dpo/audit")
+    assert response is not None and response.status == 403
+    expect(page.locator("h1")).to_have_text("You are not allowed to see this page.")
+    page.goto("/profiles")
+    page.click("text=Sign out")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    page.goto("/profiles")
+    expect(page).to_have_url(re.compile(r"/signin"))

@@ -1,0 +1,108 @@
+"""The ``cdp`` command as a user runs it: real processes, real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cdp, write_file
+
+CONTACTS = "Vorname;Nachname;E-Mail\nJürgen;Müller;j.mueller@example.de\nEva;Schmidt;eva@example.org\n"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    result = run_cdp(folder, "init")
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def assert_one_clean_error(result, expected: str, code: int) -> None:
+    assert result.returncode == code
+    assert result.stderr.strip().startswith("Error: ")
+    assert expected in result.stderr
+    for noise in ("Traceback", "sqlcipher", "ERROR CORE", "sqlalchemy"):
+        assert noise not in result.stderr
+
+
+def test_init_creates_a_private_key_file_and_an_encrypted_store(data_dir: Path) -> None:
+    key_file = data_dir / "kundenbild.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert (data_dir / "kundenbild.db").stat().st_mode & 0o777 == 0o600
+    assert not (data_dir / "kundenbild.db").read_bytes().startswith(b"SQLite format 3")
+
+
+def test_init_never_prints_or_overwrites_the_key(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    first = run_cdp(folder, "init")
+    key = (folder / "kundenbild.key").read_text().strip()
+    assert key not in first.stdout + first.stderr
+    again = run_cdp(folder, "init")
+    assert_one_clean_error(again, "already exists", 3)
+    assert (folder / "kundenbild.key").read_text().strip() == key
+
+
+def test_import_reports_what_it_did_and_reimport_changes_nothing(data_dir: Path, tmp_path: Path) -> None:
+    path = write_file(tmp_path, "kunden.csv", CONTACTS)
+    first = run_cdp(data_dir, "import", str(path), "--source", "webshop")
+    second = run_cdp(data_dir, "import", str(path), "--source", "webshop")
+    assert first.returncode == 0, first.stderr
+    assert "2 new, 0 updated, 0 unchanged" in first.stdout
+    assert "0 new, 0 updated, 2 unchanged" in second.stdout
+
+
+def test_wrong_key_gives_one_line_naming_the_file(data_dir: Path) -> None:
+    result = run_cdp(data_dir, "migrate", env={"CDP_KEY": "not the key"})
+    assert_one_clean_error(result, f"The key does not open {data_dir / 'kundenbild.db'}", 3)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_key_says_how_to_provide_one(data_dir: Path, tmp_path: Path) -> None:
+    (data_dir / "kundenbild.key").unlink()
+    result = run_cdp(data_dir, "import", str(write_file(tmp_path, "c.csv", CONTACTS)), "--source", "shop")
+    assert_one_clean_error(result, "No key: set CDP_KEY", 3)
+
+
+def test_a_file_that_is_no_store_is_named(data_dir: Path) -> None:
+    (data_dir / "kundenbild.db").write_bytes(b"\x00garbage" * 1000)
+    for name in ("kundenbild.db-wal", "kundenbild.db-shm"):
+        (data_dir / name).unlink(missing_ok=True)
+    result = run_cdp(data_dir, "migrate")
+    assert_one_clean_error(result, "not a Kundenbild store", 3)
+
+
+def test_missing_store_tells_to_run_init(tmp_path: Path) -> None:
+    result = run_cdp(tmp_path / "empty", "migrate", env={"CDP_KEY": "k"})
+    assert_one_clean_error(result, "cdp init", 3)
+
+
+def test_rejected_import_exits_non_zero_with_line_numbers(data_dir: Path, tmp_path: Path) -> None:
+    path = write_file(tmp_path, "c.csv", CONTACTS + "Max;Muster;not-an-address\n")
+    result = run_cdp(data_dir, "import", str(path), "--source", "webshop")
+    assert_one_clean_error(result, "line 4: column 'E-Mail': not a valid email address", 4)
+    assert "Nothing was imported." in result.stderr
+    assert "not-an-address" not in result.stderr
+
+
+def test_bad_map_option_is_explained(data_dir: Path, tmp_path: Path) -> None:
+    path = write_file(tmp_path, "c.csv", CONTACTS)
+    result = run_cdp(data_dir, "import", str(path), "--source", "webshop", "--map", "Vorname")
+    assert_one_clean_error(result, "--map takes COLUMN=FIELD", 2)
+
+
+def test_missing_file_is_named(data_dir: Path, tmp_path: Path) -> None:
+    result = run_cdp(data_dir, "import", str(tmp_path / "nope.csv"), "--source", "webshop")
+    assert_one_clean_error(result, "nope.csv: no such file", 4)
+
+
+def test_migrate_on_a_current_store_changes_nothing(data_dir: Path) -> None:
+    result = run_cdp(data_dir, "migrate")
+    assert result.returncode == 0 and "already at" in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["migrate"], ["import"], ["serve"], ["user"], ["token"]])
+def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
+    result = run_cdp(tmp_path / "data", *command, "--help")
+    assert result.returncode == 0 and "Usage:" in result.stdout

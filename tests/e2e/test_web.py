@@ -1,0 +1,232 @@
+"""The web application through HTTP: sessions, CSRF, headers, language, search, du/Sie, API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cdp.accounts import disable_user
+from cdp.tokens import create_token
+from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sign_in_starts_a_new_session_and_sign_out_revokes_it(client: FlaskClient) -> None:
+    client.get("/signin")
+    before = client.get_cookie("kundenbild")
+    assert sign_in(client, "sales").status_code == 302
+    cookie = client.get_cookie("kundenbild").value
+    assert before is None or before.value != cookie
+    assert client.get("/profiles").status_code == 200
+    client.post("/signout", data={"csrf_token": csrf_token(client, "/profiles")})
+    client.set_cookie("kundenbild", cookie)
+    replay = client.get("/profiles")
+    assert replay.status_code == 302 and "/signin" in replay.headers["Location"]
+
+
+def test_disabling_a_user_ends_their_session(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "marketing")
+    disable_user(app.extensions["cdp_store"], "marketing", actor="test")
+    assert client.get("/profiles").status_code == 302
+    assert sign_in(client, "marketing").status_code == 401
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client: FlaskClient) -> None:
+    response = sign_in(client, "sales", "wrong password")
+    unknown = sign_in(client, "nobody", PASSWORD)
+    assert response.status_code == unknown.status_code == 401
+    assert "The user name or the password is wrong." in response.get_data(as_text=True)
+
+
+def test_failed_sign_ins_are_limited_per_address_without_locking_the_user_out(client: FlaskClient) -> None:
+    for _ in range(5):
+        sign_in(client, "dpo", "guess", address="203.0.113.9")
+    assert sign_in(client, "dpo", PASSWORD, address="203.0.113.9").status_code == 429
+    assert sign_in(client, "dpo", PASSWORD, address="198.51.100.7").status_code == 302
+
+
+def test_state_changes_without_csrf_token_are_refused(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    response = client.post("/profiles/1/salutation", data={"address_form": "du"})
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_htmx_requests_carry_the_csrf_token_in_a_header(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    max_id = profile_id(app, "max mueller")
+    token = csrf_token(client, f"/profiles/{max_id}")
+    response = client.post(
+        f"/profiles/{max_id}/salutation",
+        data={"address_form": "du"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 200 and "Hallo Max," in response.get_data(as_text=True)
+
+
+def test_security_headers_on_every_page(client: FlaskClient) -> None:
+    for path in ("/signin", "/nowhere", "/static/app.css"):
+        response = client.get(path)
+        response.close()
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    sign_in(client, "sales")
+    assert client.get("/profiles/1").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_load_nothing_from_other_hosts(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    page = client.get("/profiles/1").get_data(as_text=True)
+    assert "http://" not in page and "https://" not in page
+    assert '<script src="/static/vendor/htmx.min.js"' in page
+
+
+def test_unknown_page_and_bad_method_give_friendly_pages(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    missing = client.get("/profiles/999")
+    assert missing.status_code == 404 and "There is no profile 999." in missing.get_data(as_text=True)
+    assert client.get("/signout").status_code == 405
+
+
+def test_search_finds_umlaut_spellings_case_and_spacing(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    for query in ("Müller", "mueller", "MULLER", "  muel  ", "max müller", "0171 1234567", "max.mueller@example.de"):
+        page = client.get("/profiles", query_string={"q": query}, headers={"HX-Request": "true"})
+        assert "Max Müller" in page.get_data(as_text=True), query
+    both = client.get("/profiles", query_string={"q": "muller"}).get_data(as_text=True)
+    assert "Alex Muller" in both and "Erika" not in both
+
+
+def test_search_page_works_without_javascript(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    page = client.get("/profiles?q=schmidt").get_data(as_text=True)
+    assert "<html" in page and "Erika Schmidt" in page
+
+
+def test_profile_shows_salutation_provenance_and_timeline_newest_first(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    max_id = profile_id(app, "max mueller")
+    page = client.get(f"/profiles/{max_id}", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Sehr geehrter Herr Dr. Müller," in page and "Dear Dr. Müller," in page
+    assert "webshop" in page and "Kontaktdaten" in page
+    assert page.index("Tee Nr. 25") < page.index("Tee Nr. 24")
+    assert "25,50\xa0€" in page
+    older = client.get(f"/profiles/{max_id}/timeline?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Tee Nr. 5" in older and "<html" not in older
+
+
+def test_english_formats_money_and_dates_the_english_way(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    page = client.get(
+        f"/profiles/{profile_id(app, 'max mueller')}", headers={"Accept-Language": "en-GB,en;q=0.8"}
+    ).get_data(as_text=True)
+    assert "Contact details" in page and "€25.50" in page
+
+
+def test_chosen_language_sticks_to_the_user(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    client.post(
+        "/language", data={"language": "de", "next": "/profiles", "csrf_token": csrf_token(client, "/profiles")}
+    )
+    assert "Kunden finden" in client.get("/profiles", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_neutral_greeting_when_gender_is_unknown(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    page = client.get(f"/profiles/{profile_id(app, 'alex')}").get_data(as_text=True)
+    assert "Guten Tag Alex Muller," in page and "Dear Alex Muller," in page
+
+
+def test_reading_a_profile_is_audited_without_personal_data(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    max_id = profile_id(app, "max mueller")
+    client.get(f"/profiles/{max_id}")
+    with app.extensions["cdp_store"].read() as connection:
+        entries = connection.exec_driver_sql("SELECT actor, action, object_id, details FROM audit_log").all()
+    assert ("sales", "profile.read", str(max_id), "{}") in [tuple(entry) for entry in entries]
+    assert not any("Müller" in str(entry) or "max" in str(entry).lower() for entry in entries)
+
+
+def test_api_needs_a_token_and_pages_results(app: Flask, client: FlaskClient) -> None:
+    assert client.get("/api/v1/profiles").json == {"error": {"status": 401, "message": "Please sign in."}}
+    token = create_token(app.extensions["cdp_store"], "shop", "sales", actor="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    first = client.get("/api/v1/profiles?per_page=2", headers=headers).json
+    assert (first["total"], first["pages"], len(first["items"])) == (3, 2, 2)
+    assert client.get("/api/v1/profiles?per_page=0", headers=headers).json["error"]["status"] == 400
+    max_id = profile_id(app, "max mueller")
+    assert client.get(f"/api/v1/profiles/{max_id}", headers=headers).json["fields"]["last_name"] == "Müller"
+
+
+def test_api_session_cookie_is_not_enough(client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    assert client.get("/api/v1/profiles").status_code == 401
+
+
+def test_api_push_goes_through_the_import_path_all_or_nothing(app: Flask, client: FlaskClient) -> None:
+    token = create_token(app.extensions["cdp_store"], "shop", "sales", actor="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    good = {"records": [{"id": "K9", "first_name": "Ute", "last_name": "Groß", "email": "ute@example.de"}]}
+    created = client.post("/api/v1/contacts?source=webshop", json=good, headers=headers)
+    assert created.status_code == 201 and created.json["created"] == 1
+    bad = {"records": [{"id": "K10", "email": "ok@example.de"}, {"id": "K11", "email": "broken"}]}
+    refused = client.post("/api/v1/contacts?source=webshop", json=bad, headers=headers)
+    assert refused.status_code == 422 and refused.json["error"]["problems"][0]["record"] == 2
+    found = client.get("/api/v1/profiles?per_page=200", headers=headers).json
+    assert found["total"] == 4
+    assert client.post("/api/v1/contacts?source=webshop", data="nope", headers=headers).status_code == 400
+
+
+def test_openapi_description_is_served(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.") and "/api/v1/contacts" in spec["paths"]
+
+
+def test_every_template_string_is_translated_to_german(tmp_path: Path) -> None:
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with pot.open("rb") as handle:
+        wanted = {
+            message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id
+        }
+    with (ROOT / "web/translations/de/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    translated = {
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in catalogue
+        if message.id
+        and message.string
+        and all(message.string if isinstance(message.string, tuple) else [message.string])
+    }
+    assert sorted(wanted - translated) == []
+
+
+@pytest.mark.parametrize("path", ["/profiles/abc", "/profiles/1/timeline?page=xyz"])
+def test_malformed_requests_never_give_a_500(client: FlaskClient, path: str) -> None:
+    sign_in(client, "sales")
+    assert client.get(path).status_code < 500

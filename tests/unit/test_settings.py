@@ -1,0 +1,30 @@
+"""Every setting Kundenbild reads is documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cdp import config
+from cdp.errors import ConfigError
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("setting", config.SETTINGS, ids=lambda s: s.name)
+def test_setting_is_in_the_readme_table(setting: config.Setting) -> None:
+    rows = [line for line in README.read_text(encoding="utf-8").splitlines() if line.startswith(f"| `{setting.name}`")]
+    assert rows, f"{setting.name} is missing from the README's settings table"
+    assert setting.default is None or f"`{setting.default}`" in rows[0]
+
+
+def test_environment_overrides_defaults() -> None:
+    assert config.setting("CDP_DEFAULT_REGION", {}) == "DE"
+    assert config.setting("CDP_DEFAULT_REGION", {"CDP_DEFAULT_REGION": "AT"}) == "AT"
+    assert config.paths({"CDP_DATA_DIR": "/srv/kb"}).store == Path("/srv/kb/kundenbild.db")
+
+
+def test_a_bad_region_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="two-letter"):
+        config.default_region({"CDP_DEFAULT_REGION": "Germany"})

@@ -1,0 +1,108 @@
+"""The JSON API under /api/v1 for integrations, with bearer tokens.
+
+Records pushed here go through the same ingestion path as file imports
+(``cdp.ingest.import_data`` with JSON Lines), so they are normalised,
+checked all-or-nothing and sealed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from flask import Blueprint, Flask, abort, g, jsonify, request
+
+from cdp import profiles
+from cdp.errors import ImportRejected
+from cdp.ingest import import_data
+from web.access import ALL_STAFF, allow, public
+from web.context import region, store
+from web.openapi import SPEC
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 200
+
+
+def exempt_from_csrf(app: Flask) -> None:
+    """The API authenticates with bearer tokens only, so CSRF does not apply."""
+    app.extensions["csrf"].exempt(blueprint)
+
+
+@blueprint.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(SPEC)
+
+
+@blueprint.get("/profiles")
+@allow(*ALL_STAFF)
+def list_profiles():
+    number = request.args.get("page", 1, type=int)
+    per_page = request.args.get("per_page", 50, type=int)
+    if number < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400, description=f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}.")
+    items, total = profiles.profile_page(store(), number, per_page, include_restricted=g.user.role in ("dpo", "admin"))
+    return jsonify(
+        {
+            "items": [_summary(profile) for profile in items],
+            "page": number,
+            "per_page": per_page,
+            "total": total,
+            "pages": max(1, math.ceil(total / per_page)),
+        }
+    )
+
+
+@blueprint.get("/profiles/<int:profile_id>")
+@allow(*ALL_STAFF)
+def get_profile(profile_id: int):
+    profile = profiles.read_for(store(), profile_id, g.user.name)
+    if profile.status == "restricted" and g.user.role not in ("dpo", "admin"):
+        abort(403)
+    return jsonify(
+        {
+            **_summary(profile),
+            "fields": {name: observed.value for name, observed in profile.fields.items()},
+            "sources": [{"source": ref.source, "id": ref.source_record_id} for ref in profile.sources],
+        }
+    )
+
+
+@blueprint.post("/contacts")
+@allow("admin", "sales", "marketing")
+def push_contacts():
+    return _ingest("contacts")
+
+
+@blueprint.post("/purchases")
+@allow("admin", "sales", "marketing")
+def push_purchases():
+    return _ingest("purchases")
+
+
+def _ingest(kind: str):
+    body = request.get_json(silent=True)
+    source = request.args.get("source", "")
+    if not isinstance(body, dict) or not isinstance(body.get("records"), list) or not body["records"]:
+        abort(400, description='The body must be JSON like {"records": [{...}, ...]}.')
+    if not all(isinstance(record, dict) for record in body["records"]):
+        abort(400, description="Each record must be a JSON object.")
+    lines = "\n".join(json.dumps(record, ensure_ascii=False) for record in body["records"])
+    try:
+        result = import_data(
+            store(), "request.jsonl", lines.encode(), source, kind=kind, region=region(), actor=g.user.name
+        )
+    except ImportRejected as rejected:
+        problems = [{"record": line, "problem": reason} for line, reason in rejected.problems]
+        return jsonify({"error": {"status": 422, "message": "Nothing was imported.", "problems": problems}}), 422
+    return jsonify({"created": result.created, "updated": result.updated, "unchanged": result.unchanged}), 201
+
+
+def _summary(profile: profiles.Profile) -> dict:
+    return {
+        "id": profile.id,
+        "name": profile.display_name,
+        "status": profile.status,
+        "address_form": profile.address_form,
+        "updated_at": profile.updated_at,
+    }

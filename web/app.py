@@ -1,0 +1,59 @@
+"""The application factory: settings, the store, blueprints, security, language.
+
+``create_app`` reads the defaults, then the environment, then the overrides a
+test passes. The store is opened here, inside the factory, never at import
+time; the key reaches the engine nowhere else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from cdp import config, logs
+from cdp.keys import load_master_key
+from cdp.store import Store, open_store
+from web import api, auth, dpo, errors, i18n, profiles, security
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """A configured Kundenbild web application."""
+    app = Flask(__name__)
+    app.config.update(_defaults())
+    app.config.update(test_config or {})
+    store = app.config.get("STORE") or _open_configured_store()
+    app.extensions["cdp_store"] = store
+    app.secret_key = store.meta("web_secret", lambda: secrets.token_hex(32))
+    app.config["CDP_LOGGER"] = logs.setup(app.config["LOG_DIR"], config.setting("CDP_LOG_LEVEL") or "INFO")
+    security.configure_cookies(app)
+    CSRFProtect(app)
+    Babel(app, locale_selector=i18n.select_locale)
+    app.jinja_env.globals.update(i18n.template_helpers())
+    for blueprint in (auth.blueprint, profiles.blueprint, dpo.blueprint, api.blueprint):
+        app.register_blueprint(blueprint)
+    api.exempt_from_csrf(app)
+    app.before_request(auth.load_user)
+    app.before_request(security.enforce_access)
+    app.after_request(security.add_headers)
+    errors.register(app)
+    return app
+
+
+def _defaults() -> dict[str, Any]:
+    paths = config.paths()
+    return {
+        "LOG_DIR": paths.log_dir,
+        "TLS": (config.setting("CDP_TLS") or "off").lower() in ("on", "1", "true", "yes"),
+        "REGION": config.default_region(),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def _open_configured_store() -> Store:
+    paths = config.paths()
+    return open_store(paths, load_master_key(paths))

@@ -1,0 +1,93 @@
+"""Language: the user's choice, else the browser's, in German or English.
+
+Dates, numbers and money are formatted by Babel for the chosen locale.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import g, request, session
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+LANGUAGES = ("de", "en")
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the session's, else Accept-Language."""
+    user = g.get("user")
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def money(amount_minor: int | None, currency: str | None) -> str:
+    if amount_minor is None:
+        return ""
+    return format_currency(amount_minor / 100, currency or "EUR")
+
+
+def when(value: str | None, with_time: bool = False) -> str:
+    """An ISO date or timestamp from the store, formatted for the locale."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    if with_time and (moment.hour or moment.minute):
+        return format_datetime(moment, "short")
+    return format_date(moment.date() if isinstance(moment, datetime) else date.fromisoformat(value), "medium")
+
+
+FIELD_LABELS = {
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "title": _l("Title"),
+    "salutation": _l("Salutation"),
+    "gender": _l("Gender"),
+    "birth_date": _l("Birth date"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "mobile": _l("Mobile"),
+    "street": _l("Street"),
+    "house_number": _l("House number"),
+    "address_extra": _l("Address extra"),
+    "postcode": _l("Postcode"),
+    "city": _l("City"),
+    "region": _l("Region"),
+    "country": _l("Country"),
+    "company": _l("Company"),
+    "job_title": _l("Job title"),
+    "customer_number": _l("Customer number"),
+    "facebook": "Facebook",
+    "x": "X",
+    "xing": "XING",
+    "linkedin": "LinkedIn",
+    "instagram": "Instagram",
+    "website": _l("Website"),
+    "language": _l("Language"),
+    "address_form": _l("Form of address"),
+}
+ROLE_LABELS = {"admin": _l("admin"), "dpo": _l("data protection"), "sales": _l("sales"), "marketing": _l("marketing")}
+INTERACTION_LABELS = {
+    "purchase": _l("Purchase"),
+    "message": _l("Message"),
+    "post": _l("Post"),
+    "ticket": _l("Ticket"),
+    "campaign_touch": _l("Campaign"),
+}
+
+
+def template_helpers() -> dict:
+    return {
+        "field_label": lambda name: FIELD_LABELS.get(name, name),
+        "role_label": lambda role: ROLE_LABELS.get(role, role),
+        "interaction_label": lambda kind: INTERACTION_LABELS.get(kind, kind),
+        "money": money,
+        "when": when,
+        "number": format_decimal,
+        "current_language": lambda: str(get_locale() or "en"),
+        "languages": LANGUAGES,
+    }

@@ -1,0 +1,111 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "problems": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"record": {"type": ["integer", "null"]}, "problem": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+_SUMMARY = {
+    "type": "object",
+    "required": ["id", "name", "status", "address_form", "updated_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "status": {"type": "string", "enum": ["active", "restricted"]},
+        "address_form": {"type": "string", "enum": ["du", "Sie", "unknown"]},
+        "updated_at": {"type": "string"},
+    },
+}
+_RECORDS = {
+    "type": "object",
+    "required": ["records"],
+    "properties": {"records": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+}
+_COUNTS = {
+    "type": "object",
+    "properties": {name: {"type": "integer"} for name in ("created", "updated", "unchanged")},
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(code): {"description": "Error", "content": {"application/json": {"schema": _ERROR}}} for code in codes}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _push(kind: str, what: str) -> dict:
+    return {
+        "post": {
+            "summary": f"Push {what}; all records are imported or none",
+            "parameters": [{"name": "source", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _RECORDS}}},
+            "responses": {"201": _json(_COUNTS, f"{kind} imported"), **_errors(400, 401, 403, 422)},
+        }
+    }
+
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "Kundenbild API", "version": "1"},
+    "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"token": []}],
+    "paths": {
+        "/api/v1/profiles": {
+            "get": {
+                "summary": "Profiles, page by page",
+                "parameters": [
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": _SUMMARY},
+                                "page": {"type": "integer"},
+                                "per_page": {"type": "integer"},
+                                "total": {"type": "integer"},
+                                "pages": {"type": "integer"},
+                            },
+                        },
+                        "A page of profiles",
+                    ),
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
+        "/api/v1/profiles/{profile_id}": {
+            "get": {
+                "summary": "One profile with its golden record",
+                "parameters": [{"name": "profile_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": _json(_SUMMARY, "The profile"), **_errors(401, 403, 404)},
+            }
+        },
+        "/api/v1/contacts": _push("contacts", "contacts (the fields of 'cdp import')"),
+        "/api/v1/purchases": _push("purchases", "purchases of contacts pushed before"),
+        "/api/v1/openapi.json": {
+            "get": {"summary": "This description", "security": [], "responses": {"200": {"description": "OpenAPI"}}}
+        },
+    },
+}

@@ -1,0 +1,93 @@
+"""Looking customers up: search as you type, the profile page, du/Sie."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from cdp import profiles
+from cdp.errors import InvalidValue
+from cdp.salutation import greeting
+from web.access import ALL_STAFF, allow
+from web.context import actor, region, store
+
+blueprint = Blueprint("profiles", __name__)
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _may_see(profile: profiles.Profile) -> bool:
+    """Processing of a restricted profile is limited to storage: only the DPO
+    and admins see its content."""
+    return profile.status != "restricted" or g.user.role in ("dpo", "admin")
+
+
+@blueprint.get("/")
+@allow(*ALL_STAFF)
+def home():
+    return redirect(url_for("profiles.search"))
+
+
+@blueprint.get("/profiles")
+@allow(*ALL_STAFF)
+def search():
+    """The search page, or only its results for htmx."""
+    query = request.args.get("q", "").strip()
+    found = profiles.search(store(), query, region()) if len(query) >= 2 else []
+    visible = [profile for profile in found if _may_see(profile)]
+    template = "_results.html" if _is_htmx() else "search.html"
+    return render_template(template, query=query, results=visible)
+
+
+@blueprint.get("/profiles/<int:profile_id>")
+@allow(*ALL_STAFF)
+def show(profile_id: int):
+    profile = profiles.read_for(store(), profile_id, actor())
+    if not _may_see(profile):
+        return render_template("restricted.html", profile=profile), 403
+    page = profiles.timeline(store(), profile_id, 1)
+    return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile))
+
+
+@blueprint.get("/profiles/<int:profile_id>/timeline")
+@allow(*ALL_STAFF)
+def timeline(profile_id: int):
+    profile = profiles.load(store(), profile_id)
+    if not _may_see(profile):
+        return render_template("restricted.html", profile=profile), 403
+    page = profiles.timeline(store(), profile_id, request.args.get("page", 1, type=int))
+    if _is_htmx():
+        return render_template("_timeline.html", profile=profile, page=page)
+    return redirect(url_for("profiles.show", profile_id=profile_id, page=page.number))
+
+
+@blueprint.post("/profiles/<int:profile_id>/salutation")
+@allow(*ALL_STAFF)
+def salutation(profile_id: int):
+    """Save how the person is addressed; htmx swaps in the new greeting."""
+    form = request.form
+    error = None
+    try:
+        profiles.set_salutation(
+            store(),
+            profile_id,
+            actor(),
+            address_form=form.get("address_form", "unknown"),
+            title=form.get("title"),
+            gender=form.get("gender") or None,
+            language=form.get("language") or None,
+        )
+    except InvalidValue:
+        error = _("Please choose one of the offered values.")
+    profile = profiles.load(store(), profile_id)
+    if not _is_htmx() and error is None:
+        return redirect(url_for("profiles.show", profile_id=profile_id))
+    return render_template("_salutation.html", profile=profile, greetings=_greetings(profile), error=error), (
+        422 if error else 200
+    )
+
+
+def _greetings(profile: profiles.Profile) -> dict[str, str]:
+    return {language: greeting(profile.addressee(), language) for language in ("de", "en")}
