@@ -12,7 +12,7 @@ import math
 
 from flask import Blueprint, Flask, abort, g, jsonify, request
 
-from cdp import profiles
+from cdp import audit, profiles
 from cdp.errors import ImportRejected
 from cdp.ingest import import_data
 from web.access import ALL_STAFF, allow, public
@@ -42,6 +42,7 @@ def list_profiles():
     if number < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         abort(400, description=f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}.")
     items, total = profiles.profile_page(store(), number, per_page, include_restricted=g.user.role in ("dpo", "admin"))
+    record_export(g.user.name, "api.profiles", len(items))
     return jsonify(
         {
             "items": [_summary(profile) for profile in items],
@@ -96,6 +97,12 @@ def _ingest(kind: str):
         problems = [{"record": line, "problem": reason} for line, reason in rejected.problems]
         return jsonify({"error": {"status": 422, "message": "Nothing was imported.", "problems": problems}}), 422
     return jsonify({"created": result.created, "updated": result.updated, "unchanged": result.unchanged}), 201
+
+
+def record_export(actor: str, what: str, count: int) -> None:
+    """Every read of many profiles at once is an export, and audited as one."""
+    with store().write() as connection:
+        audit.record(connection, actor, "export", what, None, {"count": count})
 
 
 def _summary(profile: profiles.Profile) -> dict:

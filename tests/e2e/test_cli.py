@@ -106,3 +106,24 @@ def test_migrate_on_a_current_store_changes_nothing(data_dir: Path) -> None:
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run_cdp(tmp_path / "data", *command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_user_add_reads_the_password_from_stdin_and_never_from_argv(data_dir: Path) -> None:
+    added = run_cdp(data_dir, "user", "add", "erika", "--role", "dpo", stdin="a long passphrase here\n")
+    assert added.returncode == 0, added.stderr
+    listed = run_cdp(data_dir, "user", "list")
+    assert "erika\tdpo\tactive" in listed.stdout
+    short = run_cdp(data_dir, "user", "add", "otto", "--role", "sales", stdin="short\n")
+    assert_one_clean_error(short, "at least 8 characters", 1)
+    disabled = run_cdp(data_dir, "user", "disable", "erika")
+    assert disabled.returncode == 0 and "erika\tdpo\tdisabled" in run_cdp(data_dir, "user", "list").stdout
+    assert "--password" not in run_cdp(data_dir, "user", "add", "--help").stdout
+
+
+def test_token_is_printed_once_and_stored_only_as_a_hash(data_dir: Path) -> None:
+    created = run_cdp(data_dir, "token", "create", "--role", "sales", "--name", "webshop")
+    token = created.stdout.strip()
+    assert created.returncode == 0 and token.startswith("kb_")
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes()

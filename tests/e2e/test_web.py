@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from cdp.accounts import disable_user
 from cdp.tokens import create_token
 from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
+from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -230,3 +231,32 @@ def test_every_template_string_is_translated_to_german(tmp_path: Path) -> None:
 def test_malformed_requests_never_give_a_500(client: FlaskClient, path: str) -> None:
     sign_in(client, "sales")
     assert client.get(path).status_code < 500
+
+
+def test_secure_cookie_flags_behind_tls(store, tmp_path: Path) -> None:
+    app = create_app({"STORE": store, "LOG_DIR": tmp_path / "logs", "TLS": True})
+    page = app.test_client().get("/signin")
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-kundenbild=") and "Secure" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_idle_session_expires(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    with app.extensions["cdp_store"].write() as connection:
+        connection.exec_driver_sql("UPDATE web_session SET last_seen_at = '2020-01-01T00:00:00+00:00'")
+    assert client.get("/profiles").status_code == 302
+
+
+def test_restricted_profile_is_hidden_from_sales_but_not_from_the_dpo(app: Flask, client: FlaskClient) -> None:
+    max_id = profile_id(app, "max mueller")
+    with app.extensions["cdp_store"].write() as connection:
+        connection.exec_driver_sql("UPDATE profile SET status = 'restricted' WHERE id = ?", (max_id,))
+    sign_in(client, "sales")
+    hidden = client.get(f"/profiles/{max_id}")
+    assert hidden.status_code == 403 and "Müller" not in hidden.get_data(as_text=True)
+    assert "Max Müller" not in client.get("/profiles?q=mueller").get_data(as_text=True)
+    dpo = app.test_client()
+    sign_in(dpo, "dpo")
+    assert "Max Müller" in dpo.get(f"/profiles/{max_id}").get_data(as_text=True)
