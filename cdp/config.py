@@ -29,6 +29,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CDP_PORT", "5000", "Port 'cdp serve' listens on."),
     Setting("CDP_TLS", "off", "Set to 'on' when Kundenbild is served over HTTPS: secure cookies and HSTS."),
     Setting("CDP_THREADS", "8", "Worker threads of the web server."),
+    Setting("CDP_PROXY", "off", "Set to 'on' behind one reverse proxy, to trust its X-Forwarded-For/-Proto."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cdp import config, logs
 from cdp.keys import load_master_key
@@ -40,6 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(security.enforce_access)
     app.after_request(security.add_headers)
     errors.register(app)
+    if app.config["PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app
 
 
@@ -47,11 +50,16 @@ def _defaults() -> dict[str, Any]:
     paths = config.paths()
     return {
         "LOG_DIR": paths.log_dir,
-        "TLS": (config.setting("CDP_TLS") or "off").lower() in ("on", "1", "true", "yes"),
+        "TLS": _switch("CDP_TLS"),
+        "PROXY": _switch("CDP_PROXY"),
         "REGION": config.default_region(),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
+
+
+def _switch(name: str) -> bool:
+    return (config.setting(name) or "off").lower() in ("on", "1", "true", "yes")
 
 
 def _open_configured_store() -> Store:
