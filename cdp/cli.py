@@ -8,6 +8,7 @@ record in the log. No command takes a key or password as an argument.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from cdp import config, logs, migrate
 from cdp.accounts import ROLES, add_user, disable_user, list_users
+from cdp.demo import build_demo
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import CdpError, ConfigError, StoreNotFound
 from cdp.ingest import KINDS, import_file
@@ -172,6 +174,30 @@ def _progress_bar():
         return
     with tqdm(unit=" rows", file=sys.stderr, leave=False) as bar:
         yield bar.update
+
+
+@main.command()
+@click.option("--people", default=2000, show_default=True, help="How many people to invent.")
+@click.option("--seed", default=7, show_default=True, help="Seed, so the same demo comes out each time.")
+def demo(people: int, seed: int) -> None:
+    """Create a new store filled with invented customers and one user per role.
+
+    The users' passwords are random and printed once, here.
+    """
+    paths = config.paths()
+    if paths.store.exists():
+        raise ConfigError(f"{paths.store} already exists; the demo only goes into a new data folder.")
+    store = initialise(paths)
+    try:
+        click.echo(build_demo(store, people=people, seed=seed, region=config.default_region()))
+        passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
+        for role, password in passwords.items():
+            add_user(store, f"demo-{role}", role, password, actor="demo")
+    finally:
+        store.close()
+    click.echo("\nSign in with one of these users (passwords shown only now):")
+    for role, password in passwords.items():
+        click.echo(f"  demo-{role:<10} {password}")
 
 
 @main.group()

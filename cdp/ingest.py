@@ -111,7 +111,7 @@ def import_data(
     }
     if kind == "contacts":
         prepared = prepare(store, table, source, overrides or {}, region, name, progress)
-        return _write(store, source, prepared, run, progress)
+        return _write(store, source, prepared, run)
     rows = prepare_interactions(store, table, kind, overrides or {}, name)
     return _write_interactions(store, source, rows, run, name)
 
@@ -243,7 +243,7 @@ def _drop_repeats(prepared: list[Prepared]) -> list[Prepared]:
     return list(unique.values())
 
 
-def _write(store: Store, source: str, rows: list[Prepared], run: dict, progress: Progress | None) -> ImportResult:
+def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> ImportResult:
     """Write every row, the import run and its audit entry in one unit of work.
 
     Data keys for new records are created in the vault first (its own file);
@@ -267,8 +267,6 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict, progress:
                     result.updated += changed
                     result.unchanged += not changed
             _log_run(connection, result, run)
-            if progress:
-                progress(len(rows) % 1000)
     except BaseException:
         if key_ids:
             store.personal.discard_keys(key_ids)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Connection, insert, select
@@ -96,7 +96,8 @@ def normalise_row(kind: str, raw: dict[str, str]) -> tuple[str, str, dict, dict]
 
     ``interaction_id`` is empty when the file has none; the caller derives one.
     """
-    clean = {name: normalise.text(value) for name, value in raw.items() if normalise.text(value)}
+    clean = {name: _clean(name, value) for name, value in raw.items()}
+    clean = {name: value for name, value in clean.items() if value}
     for required in ("contact_id", "occurred_at"):
         if required not in clean:
             raise InvalidValue(required, "is empty but required")
@@ -110,12 +111,27 @@ def normalise_row(kind: str, raw: dict[str, str]) -> tuple[str, str, dict, dict]
     return contact_id, interaction_id, columns, clean
 
 
+FREE_TEXT_FIELDS = ("text", "subject", "comment", "product")
+
+
+def _clean(name: str, value: str) -> str:
+    return normalise.free_text(value) if name in FREE_TEXT_FIELDS else normalise.text(value)
+
+
 def occurred_at(value: str) -> str:
-    """A date or ``date time`` / ISO timestamp as ISO text in UTC-naive seconds."""
+    """A date, ``date time`` or ISO timestamp as ISO text to the second.
+
+    Times with a zone are converted to UTC and stored without one, like the
+    times without a zone, so that all of them sort correctly as text.
+    """
     try:
-        return datetime.fromisoformat(value.replace(" ", "T")).replace(microsecond=0).isoformat()
+        moment = datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
         pass
+    else:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.replace(microsecond=0).isoformat()
     date_part, _, time_part = value.partition(" ")
     day = normalise.parse_date(date_part, "occurred_at")
     try:

@@ -37,6 +37,14 @@ def text(value: str) -> str:
     return " ".join(value.split())
 
 
+def free_text(value: str) -> str:
+    """Free text keeps its line breaks: NFC, one kind of newline, no other
+    control characters, trailing spaces and outer blank lines trimmed."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in value)
+    return "\n".join(line.rstrip() for line in value.split("\n")).strip()
+
+
 def email(value: str) -> str:
     """A syntactically valid address with its domain in lower case (no DNS)."""
     value = text(value)

@@ -102,7 +102,7 @@ def test_migrate_on_a_current_store_changes_nothing(data_dir: Path) -> None:
     assert result.returncode == 0 and "already at" in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["migrate"], ["import"], ["serve"], ["user"], ["token"]])
+@pytest.mark.parametrize("command", [[], ["init"], ["migrate"], ["import"], ["demo"], ["serve"], ["user"], ["token"]])
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run_cdp(tmp_path / "data", *command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout

@@ -125,3 +125,14 @@ def test_address_form_spellings(value: str, expected: str) -> None:
 )
 def test_website(value: str, expected: str) -> None:
     assert normalise.website(value) == expected
+
+
+@given(st.text())
+def test_free_text_keeps_line_breaks_and_is_idempotent(value: str) -> None:
+    once = normalise.free_text(value)
+    assert normalise.free_text(once) == once
+    assert "\r" not in once
+
+
+def test_free_text_keeps_paragraphs() -> None:
+    assert normalise.free_text("Hallo,\r\n\r\nder Tee  ist da.\r\n") == "Hallo,\n\nder Tee  ist da."
