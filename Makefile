@@ -28,7 +28,7 @@ $(HTMX): package.json package-lock.json
 
 # Message catalogues are compiled here, never committed.
 $(CATALOG): web/translations/de/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d web/translations -q
+	$(BIN)/pybabel compile -d web/translations
 
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq
