@@ -99,7 +99,9 @@ def sign_in(page: Page, name: str) -> None:
     page.goto("/signin")
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button[type=submit]")
+    page.wait_for_function("() => window.htmx !== undefined")
 
 
 @pytest.mark.parametrize("role", ["admin", "dpo", "sales", "marketing"])
@@ -111,7 +113,7 @@ def test_each_role_signs_in_and_sees_the_search(page: Page, role: str) -> None:
 
 def test_search_as_you_type_then_open_the_profile(page: Page) -> None:
     sign_in(page, "sales")
-    page.fill("input[name=q]", "muel")
+    page.locator("input[name=q]").press_sequentially("muel", delay=30)
     expect(page.locator(".results a", has_text="Max Müller")).to_be_visible()
     page.click(".results a:has-text('Max Müller')")
     expect(page.locator("h1")).to_have_text("Max Müller")
