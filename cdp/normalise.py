@@ -188,6 +188,8 @@ def fold(value: str) -> str:
     loses the ``e``, so both spellings meet (and folding twice changes
     nothing).
     """
+    if value.isascii():
+        return text(_UMLAUT_SPELLING.sub(r"\1", value.lower()))
     value = unicodedata.normalize("NFKC", text(value)).casefold().replace("ß", "ss")
     value = value.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
     value = "".join(ch for ch in unicodedata.normalize("NFKD", value) if not unicodedata.combining(ch))

@@ -39,8 +39,9 @@ def record_terms(fields: dict[str, str]) -> set[str]:
     """Every index term of one source record's fields."""
     terms: set[str] = set()
     for name in _WORD_FIELDS:
-        for word in words(fields.get(name, "")):
-            terms.update(_prefixes(word))
+        if name in fields:
+            for word in words(fields[name]):
+                terms.update(_prefixes(word))
     if "email" in fields:
         terms.add("e:" + normalise.email_key(fields["email"]))
     for name in ("phone", "mobile"):
