@@ -196,35 +196,36 @@ def start_session(store: Store, user: User) -> str:
 
 
 def session_user(store: Store, token: str) -> User | None:
-    """The signed-in user of a live session, touching its idle clock."""
+    """The signed-in user of a live session.
+
+    Most requests only read; the store is written when a session has expired
+    (it is deleted) or its idle clock is due to move (once a minute).
+    """
     moment = datetime.now(UTC)
+    token_hash = _token_hash(token)
     with store.read() as connection:
-        live = connection.execute(
-            select(web_session.c.last_seen_at).where(web_session.c.token_hash == _token_hash(token))
-        ).scalar()
-    if live is None:
-        return None
-    with store.write() as connection:
         row = connection.execute(
             select(web_session, user_account)
             .join(user_account, user_account.c.id == web_session.c.user_id)
-            .where(web_session.c.token_hash == _token_hash(token))
+            .where(web_session.c.token_hash == token_hash)
         ).first()
-        if row is None:
-            return None
-        expired = (
-            moment - datetime.fromisoformat(row.last_seen_at) > IDLE_TIMEOUT
-            or moment - datetime.fromisoformat(row.created_at) > ABSOLUTE_TIMEOUT
-            or row.disabled_at is not None
-        )
-        if expired:
-            connection.execute(delete(web_session).where(web_session.c.token_hash == row.token_hash))
-            return None
-        if moment - datetime.fromisoformat(row.last_seen_at) > TOUCH_INTERVAL:
+    if row is None:
+        return None
+    expired = (
+        moment - datetime.fromisoformat(row.last_seen_at) > IDLE_TIMEOUT
+        or moment - datetime.fromisoformat(row.created_at) > ABSOLUTE_TIMEOUT
+        or row.disabled_at is not None
+    )
+    if expired:
+        with store.write() as connection:
+            connection.execute(delete(web_session).where(web_session.c.token_hash == token_hash))
+        return None
+    if moment - datetime.fromisoformat(row.last_seen_at) > TOUCH_INTERVAL:
+        with store.write() as connection:
             connection.execute(
-                update(web_session).where(web_session.c.token_hash == row.token_hash).values(last_seen_at=now())
+                update(web_session).where(web_session.c.token_hash == token_hash).values(last_seen_at=now())
             )
-        return User(row.user_id, row.name, row.role, row.language, False)
+    return User(row.user_id, row.name, row.role, row.language, False)
 
 
 def end_session(store: Store, token: str) -> None:

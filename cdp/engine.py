@@ -33,10 +33,18 @@ CONNECTION_PRAGMAS = (
 )
 
 
+# The dialect keeps one connection per thread (SingletonThreadPool), at most
+# ``pool_size`` of them; with more threads than that it closes connections that
+# other threads still use. Every web server thread needs its own, so the pool
+# is sized well above any sensible CDP_THREADS.
+POOL_SIZE = 64
+
+
 def encrypted_engine(path: Path, key: str) -> Engine:
     """An engine for the SQLCipher file at ``path`` opened with ``key``."""
     url = URL.create("sqlite+pysqlcipher", password=key, database=str(path))
-    return _configure(create_engine(url, hide_parameters=True), CONNECTION_PRAGMAS)
+    engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE)
+    return _configure(engine, CONNECTION_PRAGMAS)
 
 
 def plain_engine(path: Path) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,20 @@ def test_sales_is_refused_the_dpo_page_and_sign_out_works(page: Page) -> None:
     expect(page.locator("h1")).to_have_text("Sign in")
     page.goto("/profiles")
     expect(page).to_have_url(re.compile(r"/signin"))
+
+
+def test_server_answers_many_requests_at_once_on_all_its_threads(page: Page, server: dict) -> None:
+    sign_in(page, "sales")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+    host, port = server["url"].removeprefix("http://").split(":")
+
+    def fetch(_: int) -> int:
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        connection.request("GET", f"/profiles/{server['max']}", headers={"Cookie": cookie})
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(fetch, range(80)))
+    assert statuses == [200] * 80
