@@ -125,36 +125,51 @@ def load(store: Store, profile_id: int) -> Profile:
 
 
 def _load(store: Store, connection: Connection, profile_id: int) -> Profile:
-    row = connection.execute(select(profile).where(profile.c.id == profile_id)).first()
-    if row is None:
+    found = _load_many(store, connection, [profile_id])
+    if not found:
         raise NotFound(f"There is no profile {profile_id}.")
-    result = Profile(row.id, row.status, row.created_at, row.updated_at)
-    result.staff = {name: getattr(row, name) for name in ("address_form", "title", "gender", "language")}
+    return found[0]
+
+
+def _load_many(store: Store, connection: Connection, profile_ids: list[int]) -> list[Profile]:
+    """The profiles with these ids, in the order given, in three queries."""
+    rows = connection.execute(select(profile).where(profile.c.id.in_(profile_ids))).all()
     records = connection.execute(
-        select(source_record).where(source_record.c.profile_id == profile_id).order_by(source_record.c.id)
+        select(source_record).where(source_record.c.profile_id.in_(profile_ids)).order_by(source_record.c.id)
     ).all()
-    chosen = dict(
-        connection.execute(
-            select(profile_attribute.c.field, profile_attribute.c.source_record_id).where(
-                profile_attribute.c.profile_id == profile_id
-            )
-        ).all()
-    )
+    chosen = connection.execute(
+        select(profile_attribute.c.profile_id, profile_attribute.c.field, profile_attribute.c.source_record_id).where(
+            profile_attribute.c.profile_id.in_(profile_ids)
+        )
+    ).all()
     store.personal.preload(bytes(record.key_id) for record in records)
-    observations: dict[str, list[Observed]] = {}
+    by_id = {row.id: _profile(row) for row in rows}
+    observations: dict[int, dict[str, list[Observed]]] = {profile_id: {} for profile_id in by_id}
     for record in records:
         payload = _open_record(store, record)
-        result.sources.append(
+        by_id[record.profile_id].sources.append(
             SourceRef(record.id, record.source, payload.get("id"), record.imported_at, record.updated_at)
         )
         for name, value in payload.get("fields", {}).items():
             seen = payload.get("seen", {}).get(name, record.updated_at)
-            observations.setdefault(name, []).append(Observed(value, record.source, record.id, seen))
+            observations[record.profile_id].setdefault(name, []).append(Observed(value, record.source, record.id, seen))
+    choices = {(row.profile_id, row.field): row.source_record_id for row in chosen}
+    for profile_id, fields in observations.items():
+        _choose(by_id[profile_id], fields, choices)
+    return [by_id[profile_id] for profile_id in profile_ids if profile_id in by_id]
+
+
+def _profile(row) -> Profile:
+    result = Profile(row.id, row.status, row.created_at, row.updated_at)
+    result.staff = {name: getattr(row, name) for name in ("address_form", "title", "gender", "language")}
+    return result
+
+
+def _choose(result: Profile, observations: dict[str, list[Observed]], choices: dict[tuple[int, str], int]) -> None:
     for name, values in observations.items():
-        golden = _golden(values, chosen.get(name))
+        golden = _golden(values, choices.get((result.id, name)))
         result.fields[name] = golden
         result.alternatives[name] = _distinct([value for value in values if value is not golden], golden.value)
-    return result
 
 
 def _open_record(store: Store, record) -> dict:
@@ -191,7 +206,7 @@ def search(store: Store, query: str, region: str, limit: int = 20) -> list[Profi
     """Profiles matching every word of ``query`` (names, emails, phones, handles)."""
     with store.read() as connection:
         ids = SearchIndex(store.personal).find(connection, query, region, limit)
-        return [_load(store, connection, profile_id) for profile_id in ids]
+        return _load_many(store, connection, ids)
 
 
 def timeline(store: Store, profile_id: int, number: int = 1, per_page: int = PER_PAGE) -> Page:
@@ -265,4 +280,4 @@ def profile_page(store: Store, number: int, per_page: int, include_restricted: b
         ids = connection.execute(
             select(profile.c.id).where(condition).order_by(profile.c.id).limit(per_page).offset((number - 1) * per_page)
         ).scalars()
-        return [_load(store, connection, profile_id) for profile_id in list(ids)], total
+        return _load_many(store, connection, list(ids)), total
