@@ -68,7 +68,8 @@ def child(mode: str, rows: int) -> None:
         else:
             store = lay_out(plain_engine(paths.store), plain_engine(paths.vault))
         started = time.perf_counter()
-        result = import_data(store, "contacts.csv", data, "webshop", overrides={"Kundennummer": "source_record_id"})
+        overrides = {"Kundennummer": "source_record_id"}
+        result = import_data(store, "contacts.csv", data, "webshop", overrides=overrides, processes=True)
         elapsed = time.perf_counter() - started
         store.close()
         size = paths.store.stat().st_size + paths.vault.stat().st_size

@@ -120,42 +120,38 @@ def set_language(store: Store, user_id: int, language: str) -> None:
 def sign_in(store: Store, name: str, password: str, address: str) -> User:
     """The user if name and password match and the address is not limited.
 
-    Every attempt and every refusal is committed before the error is raised,
-    so the limits and the audit log see them.
+    The slow password check runs outside any transaction, so sign-in
+    attempts never hold up other writers. Every attempt and every refusal is
+    committed before the error is raised, so the limits and the audit log see
+    them.
     """
-    row, ok = None, False
-    with store.write() as connection:
+    with store.read() as connection:
         limited = _limited(connection, name, address)
-        if limited:
-            audit.record(connection, "anonymous", "sign_in.limited")
-        else:
-            row = connection.execute(select(user_account).where(user_account.c.name == name)).first()
-            ok = _verify(connection, row, password)
-            connection.execute(
-                insert(sign_in_attempt).values(at=now(), account=name[:64], address=address, succeeded=ok)
-            )
-            if ok:
-                audit.record(connection, row.name, "sign_in", "user", row.id)
-            else:
-                audit.record(connection, "anonymous", "sign_in.failed")
+        row = None if limited else connection.execute(select(user_account).where(user_account.c.name == name)).first()
     if limited:
+        with store.write() as connection:
+            audit.record(connection, "anonymous", "sign_in.limited")
         raise SignInLimited("Too many failed sign-ins. Please wait a few minutes and try again.")
+    ok = row is not None and row.disabled_at is None and _safe_verify(row.password_hash, password)
+    if row is None or row.disabled_at is not None:
+        _safe_verify(_DUMMY_HASH, password)
+    with store.write() as connection:
+        connection.execute(insert(sign_in_attempt).values(at=now(), account=name[:64], address=address, succeeded=ok))
+        if ok:
+            _rehash_if_needed(connection, row, password)
+            audit.record(connection, row.name, "sign_in", "user", row.id)
+        else:
+            audit.record(connection, "anonymous", "sign_in.failed")
     if not ok:
         raise SignInFailed("The user name or the password is wrong.")
     return _user(row)
 
 
-def _verify(connection: Connection, row, password: str) -> bool:
-    if row is None or row.disabled_at is not None:
-        _safe_verify(_DUMMY_HASH, password)
-        return False
-    if not _safe_verify(row.password_hash, password):
-        return False
+def _rehash_if_needed(connection: Connection, row, password: str) -> None:
     if _hasher.check_needs_rehash(row.password_hash):
         connection.execute(
             update(user_account).where(user_account.c.id == row.id).values(password_hash=_hasher.hash(password))
         )
-    return True
 
 
 def _safe_verify(hashed: str, password: str) -> bool:
@@ -178,7 +174,9 @@ def _limited(connection: Connection, name: str, address: str) -> bool:
     )
 
 
-def _token_hash(token: str) -> bytes:
+def secret_hash(token: str) -> bytes:
+    """The stored form of a random 256-bit secret (a session or API token):
+    SHA-256 suffices, as there is nothing to guess."""
     return hashlib.sha256(token.encode()).digest()
 
 
@@ -189,7 +187,7 @@ def start_session(store: Store, user: User) -> str:
     with store.write() as connection:
         connection.execute(
             insert(web_session).values(
-                token_hash=_token_hash(token), user_id=user.id, created_at=stamp, last_seen_at=stamp
+                token_hash=secret_hash(token), user_id=user.id, created_at=stamp, last_seen_at=stamp
             )
         )
     return token
@@ -202,7 +200,7 @@ def session_user(store: Store, token: str) -> User | None:
     (it is deleted) or its idle clock is due to move (once a minute).
     """
     moment = datetime.now(UTC)
-    token_hash = _token_hash(token)
+    token_hash = secret_hash(token)
     with store.read() as connection:
         row = connection.execute(
             select(web_session, user_account)
@@ -230,4 +228,4 @@ def session_user(store: Store, token: str) -> User | None:
 
 def end_session(store: Store, token: str) -> None:
     with store.write() as connection:
-        connection.execute(delete(web_session).where(web_session.c.token_hash == _token_hash(token)))
+        connection.execute(delete(web_session).where(web_session.c.token_hash == secret_hash(token)))

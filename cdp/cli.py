@@ -25,7 +25,7 @@ from cdp.errors import CdpError, ConfigError, StoreNotFound
 from cdp.ingest import KINDS, import_file
 from cdp.keys import create_key_file, load_master_key
 from cdp.store import Store, create_store, open_store
-from cdp.tokens import create_token
+from cdp.tokens import create_token, list_tokens, revoke_token
 
 
 class CdpGroup(click.Group):
@@ -257,3 +257,21 @@ def token_create(role: str, token_name: str) -> None:
     with opened_store() as store:
         value = create_token(store, token_name, role, actor="cli")
     click.echo(value)
+
+
+@token.command(name="list")
+def token_list() -> None:
+    """List tokens (never their values)."""
+    with opened_store() as store:
+        for info in list_tokens(store):
+            state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+            click.echo(f"{info.id}\t{info.name}\t{info.role}\t{info.created_at}\t{state}")
+
+
+@token.command(name="revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (see 'cdp token list'); it stops working at once."""
+    with opened_store() as store:
+        revoke_token(store, token_id, actor="cli")
+    click.echo(f"Revoked token {token_id}.")

@@ -75,6 +75,14 @@ def paths(environ: dict[str, str] | None = None) -> Paths:
     return Paths(Path(setting("CDP_DATA_DIR", environ) or "./data").expanduser().resolve())
 
 
+def whole_number(name: str, low: int, high: int, environ: dict[str, str] | None = None) -> int:
+    """A numeric setting within ``low`` to ``high``, else ``ConfigError``."""
+    value = setting(name, environ) or ""
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}.")
+    return int(value)
+
+
 def default_region(environ: dict[str, str] | None = None) -> str:
     """The phone region as an ISO 3166 alpha-2 code, validated."""
     region = (setting("CDP_DEFAULT_REGION", environ) or "DE").upper()

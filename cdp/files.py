@@ -127,17 +127,22 @@ def _check_header(header: list[str]) -> None:
     for position, name in enumerate(header, start=1):
         if not name:
             raise FormatError(1, f"column {position} has no name in the header")
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise FormatError(1, f"the column '{name}' appears twice in the header")
-        seen.add(name)
+    first_position: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in first_position:
+            # Positions only: a file without a header would put a person's
+            # values here, and messages never repeat values.
+            raise FormatError(1, f"columns {first_position[name]} and {position} have the same name in the header")
+        first_position[name] = position
 
 
 def read_json_lines(text: str) -> tuple[list[str], list[Row]]:
     """One JSON object per line; nested values are kept as JSON text."""
     rows: list[Row] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only \n ends a line: str.splitlines would also split on U+2028 and other
+    # separators that JSON strings may hold raw.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

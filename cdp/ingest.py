@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -46,7 +46,6 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    record_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -72,10 +71,23 @@ def import_file(
     actor: str = "cli",
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import the records in the file at ``path``; all rows or none."""
+    """Import the records in the file at ``path``; all rows or none.
+
+    Large files are normalised in worker processes; only a single-threaded
+    caller such as the CLI may use this.
+    """
     data = _read_bytes(path)
     return import_data(
-        store, str(path), data, source, kind=kind, overrides=overrides, region=region, actor=actor, progress=progress
+        store,
+        str(path),
+        data,
+        source,
+        kind=kind,
+        overrides=overrides,
+        region=region,
+        actor=actor,
+        progress=progress,
+        processes=True,
     )
 
 
@@ -90,10 +102,13 @@ def import_data(
     region: str = "DE",
     actor: str = "cli",
     progress: Progress | None = None,
+    processes: bool = False,
 ) -> ImportResult:
     """Import ``data``, the bytes of a file called ``name``; all rows or none.
 
     ``kind`` is ``contacts`` (the default), ``purchases`` or ``messages``.
+    ``processes`` lets normalisation fork worker processes (never in a
+    threaded server).
     """
     check_source_name(source)
     if kind not in KINDS:
@@ -110,7 +125,7 @@ def import_data(
         "actor": actor,
     }
     if kind == "contacts":
-        prepared = prepare(store, table, source, overrides or {}, region, name, progress)
+        prepared = prepare(store, table, source, overrides or {}, region, name, progress, processes)
         return _write(store, source, prepared, run)
     rows = prepare_interactions(store, table, kind, overrides or {}, name)
     return _write_interactions(store, source, rows, run, name)
@@ -157,12 +172,14 @@ def prepare(
     region: str,
     where: str,
     progress: Progress | None = None,
+    processes: bool = False,
 ) -> list[Prepared]:
     """Normalise every row; collect every problem before rejecting."""
     mapping = resolve_mapping(table, overrides, where)
     if not set(mapping.values()) - {"source_record_id"}:
         raise ImportRejected(where, [(1, "no column maps to a contact field (see --map and 'cdp import --help')")])
-    normalised = map_chunks(partial(_normalise_rows, mapping=mapping, region=region), table.rows, progress)
+    normalise = partial(_normalise_rows, mapping=mapping, region=region)
+    normalised = map_chunks(normalise, table.rows, progress, processes)
     problems: list[tuple[int | None, str]] = [
         (line, outcome) for line, outcome in normalised if isinstance(outcome, str)
     ]
@@ -251,6 +268,7 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
     """
     result = ImportResult(source=source, rows=len(rows))
     key_ids: list[bytes] = []
+    committed = False
     try:
         with store.write(bulk=True) as connection:
             existing = _existing(connection, source, [row.digest for row in rows])
@@ -259,7 +277,7 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
             new_rows = sorted((row for row in rows if row.digest not in existing), key=lambda row: row.digest)
             key_ids = store.personal.new_keys(len(new_rows))
             stamp = now()
-            result.record_ids += _insert_new(store, connection, source, new_rows, key_ids, stamp)
+            _insert_new(store, connection, source, new_rows, key_ids, stamp)
             result.created = len(new_rows)
             for row in rows:
                 if row.digest in existing:
@@ -267,10 +285,11 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
                     result.updated += changed
                     result.unchanged += not changed
             _log_run(connection, result, run)
-    except BaseException:
-        if key_ids:
+        committed = True
+    finally:
+        # Only keys of records that were never committed may go.
+        if key_ids and not committed:
             store.personal.discard_keys(key_ids)
-        raise
     return result
 
 
@@ -289,7 +308,7 @@ def _next_id(connection: Connection, table) -> int:
 
 def _insert_new(
     store: Store, connection: Connection, source: str, rows: list[Prepared], key_ids: list[bytes], stamp: str
-) -> list[int]:
+) -> None:
     first_profile = _next_id(connection, profile)
     first_record = _next_id(connection, source_record)
     first_identifier = _next_id(connection, identifier)
@@ -320,7 +339,6 @@ def _insert_new(
     bulk_insert(connection, source_record, records)
     bulk_insert(connection, identifier, identifiers)
     bulk_insert(connection, search_token, sorted(terms, key=lambda term: term["digest"]))
-    return [entry["id"] for entry in records]
 
 
 def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: int) -> list[dict]:

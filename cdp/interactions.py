@@ -68,10 +68,10 @@ _LOOKUP = {normalise.fold(alias): name for name, aliases in _ALIASES.items() for
 
 def map_columns(kind: str, headers: list[str], overrides: dict[str, str]) -> dict[str, str]:
     """``{column: field}`` for an interaction file of ``kind``."""
-    mapping: dict[str, str] = {}
+    mapping = {header: overrides[header] for header in headers if header in overrides}
     for header in headers:
-        name = overrides.get(header) or _auto(kind, header)
-        if name and name not in mapping.values():
+        name = _auto(kind, header)
+        if header not in mapping and name and name not in mapping.values():
             mapping[header] = name
     return mapping
 
@@ -130,7 +130,10 @@ def occurred_at(value: str) -> str:
         pass
     else:
         if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
+            try:
+                moment = moment.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise InvalidValue("occurred_at", "not a time that can be converted to UTC") from None
         return moment.replace(microsecond=0).isoformat()
     date_part, _, time_part = value.partition(" ")
     day = normalise.parse_date(date_part, "occurred_at")
@@ -150,9 +153,10 @@ def amount_minor(value: str) -> int:
         cleaned = cleaned.replace(",", "")
     try:
         amount = Decimal(cleaned)
+        exact = amount.is_finite() and abs(amount) <= 10**9 and amount == amount.quantize(Decimal("0.01"))
     except InvalidOperation:
         raise InvalidValue("amount", "not an amount such as 12,50 or 12.50") from None
-    if amount != amount.quantize(Decimal("0.01")) or abs(amount) > 10**9:
+    if not exact:
         raise InvalidValue("amount", "not an amount with at most two decimals")
     return int(amount * 100)
 

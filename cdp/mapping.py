@@ -48,7 +48,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 
 def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9/ -]", "", fold(header)).replace("-", " ").replace("_", " ").strip()
+    return re.sub(r"[^a-z0-9/ -]", "", fold(header)).replace("-", " ").strip()
 
 
 _LOOKUP = {_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
@@ -66,10 +66,10 @@ def map_columns(headers: list[str], overrides: dict[str, str]) -> dict[str, str]
     Columns not in the result are kept as extra attributes. The caller has
     checked that ``overrides`` name existing columns and known fields.
     """
-    mapping: dict[str, str] = {}
+    mapping = {header: overrides[header] for header in headers if header in overrides}
     for header in headers:
-        name = overrides.get(header) or auto_field(header)
-        if name and name not in mapping.values():
+        name = auto_field(header)
+        if header not in mapping and name and name not in mapping.values():
             mapping[header] = name
     named_name = [h for h in headers if _key(h) == "name" and h not in mapping]
     if named_name and "first_name" not in mapping.values():

@@ -113,7 +113,10 @@ def _looks_like_url(network: str, value: str) -> bool:
 
 
 def _handle_from_url(network: str, value: str) -> str:
-    parts = urlsplit(value if "://" in value else "https://" + value)
+    try:
+        parts = urlsplit(value if "://" in value else "https://" + value)
+    except ValueError:
+        raise InvalidValue(network, f"not a {network} handle or profile URL") from None
     host = (parts.hostname or "").removeprefix("www.").removeprefix("m.").removeprefix("de.")
     if host not in _HANDLE_HOSTS[network]:
         raise InvalidValue(network, f"not a {network} handle or profile URL")
@@ -128,10 +131,14 @@ def _handle_from_url(network: str, value: str) -> str:
 def website(value: str) -> str:
     """A URL with scheme, lower-case host and no trailing slash."""
     value = text(value)
-    parts = urlsplit(value if "://" in value else "https://" + value)
+    try:
+        parts = urlsplit(value if "://" in value else "https://" + value)
+        port = parts.port
+    except ValueError:
+        raise InvalidValue("website", "not a web address") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
         raise InvalidValue("website", "not a web address")
-    netloc = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+    netloc = parts.hostname.lower() + (f":{port}" if port else "")
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.scheme}://{netloc}{path}{query}"

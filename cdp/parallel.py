@@ -23,13 +23,15 @@ def map_chunks(
     function: Callable[[Sequence[In]], list[Out]],
     items: Sequence[In],
     progress: Callable[[int], None] | None = None,
+    processes: bool = True,
 ) -> list[Out]:
     """``function`` applied to consecutive chunks of ``items``, results in order.
 
-    Small inputs, or a machine with one core, stay in this process.
+    Small inputs, a machine with one core, or ``processes=False`` (required in
+    a multi-threaded server, where forking is unsafe) stay in this process.
     """
     chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
-    workers = min(os.cpu_count() or 1, len(chunks))
+    workers = min(os.cpu_count() or 1, len(chunks)) if processes else 1
     results: list[Out] = []
     if workers < 2:
         for chunk in chunks:

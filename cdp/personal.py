@@ -124,9 +124,14 @@ class PersonalData:
         return hashlib.blake2b(term.encode(), key=self._search_key, digest_size=8).digest()
 
     def _cipher(self, key_id: bytes) -> AESGCM | None:
-        if key_id not in self._ciphers:
-            self.preload([key_id])
-        return self._ciphers[key_id]
+        cipher = self._ciphers.get(key_id)
+        if cipher is None and key_id not in self._ciphers:
+            found = self.vault.keys([key_id])
+            self._remember(found)
+            cipher = self._ciphers.get(key_id)
+            if cipher is None:
+                self._ciphers[key_id] = None
+        return cipher
 
     def _remember(self, keys: dict[bytes, bytes]) -> None:
         if len(self._ciphers) + len(keys) > _CACHE_LIMIT:

@@ -4,7 +4,8 @@ A profile's golden record takes, for each field, the value a rule chose (a
 row in ``profile_attribute``) or else the most recently seen one; every other
 value stays visible as an alternative, each with its source and the time it
 was seen. Salutation preferences set by staff win over imported ones.
-Reading a profile, like every change to it, is written to the audit log.
+``read_for`` records in the audit log that a person read a profile; every
+change is recorded there too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from cdp.search import SearchIndex
 from cdp.store import Store
 
 PER_PAGE = 20
+# Roles that may see a profile whose processing is restricted (Art. 18 GDPR).
+SEES_RESTRICTED = ("dpo", "admin")
 ADDRESS_FORMS = ("du", "Sie", "unknown")
 LANGUAGES = ("de", "en")
 
@@ -194,6 +197,12 @@ def _distinct(values: list[Observed], golden_value: str) -> list[Observed]:
     return unique
 
 
+def visible_to(found: Profile, role: str) -> bool:
+    """Processing of a restricted profile is limited to storage: only the DPO
+    and admins see or change it."""
+    return found.status != "restricted" or role in SEES_RESTRICTED
+
+
 def read_for(store: Store, profile_id: int, actor: str) -> Profile:
     """Load a profile for a person and record that they read it."""
     found = load(store, profile_id)
@@ -207,6 +216,15 @@ def search(store: Store, query: str, region: str, limit: int = 20) -> list[Profi
     with store.read() as connection:
         ids = SearchIndex(store.personal).find(connection, query, region, limit)
         return _load_many(store, connection, ids)
+
+
+def search_for(store: Store, query: str, region: str, actor: str) -> list[Profile]:
+    """``search`` for a person, recorded in the audit log with the number of
+    results (never the query, which is personal data itself)."""
+    found = search(store, query, region)
+    with store.write() as connection:
+        audit.record(connection, actor, "profile.search", None, None, {"results": len(found)})
+    return found
 
 
 def timeline(store: Store, profile_id: int, number: int = 1, per_page: int = PER_PAGE) -> Page:
@@ -272,12 +290,19 @@ def set_salutation(
         audit.record(connection, actor, "profile.salutation", "profile", profile_id)
 
 
-def profile_page(store: Store, number: int, per_page: int, include_restricted: bool) -> tuple[list[Profile], int]:
-    """Profiles ``per_page`` at a time by id, and how many there are in all."""
-    condition = true() if include_restricted else profile.c.status != "restricted"
+def export_page(store: Store, number: int, per_page: int, role: str, actor: str) -> tuple[list[Profile], int]:
+    """Profiles ``per_page`` at a time by id, and how many there are in all.
+
+    Restricted profiles are left out unless ``role`` may see them. Reading
+    many profiles at once is an export, audited as one with its count.
+    """
+    condition = true() if role in SEES_RESTRICTED else profile.c.status != "restricted"
     with store.read() as connection:
         total = connection.execute(select(func.count()).select_from(profile).where(condition)).scalar_one()
         ids = connection.execute(
             select(profile.c.id).where(condition).order_by(profile.c.id).limit(per_page).offset((number - 1) * per_page)
         ).scalars()
-        return _load_many(store, connection, list(ids)), total
+        found = _load_many(store, connection, list(ids))
+    with store.write() as connection:
+        audit.record(connection, actor, "export", "profiles", None, {"count": len(found)})
+    return found, total

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, select
 
 from cdp import normalise
 from cdp.errors import InvalidValue
@@ -56,19 +56,22 @@ def _prefixes(word: str) -> list[str]:
     return ["w:" + word[:length] for length in range(MIN_PREFIX, min(len(word), MAX_PREFIX) + 1)]
 
 
-def query_terms(query: str, region: str) -> list[str]:
-    """One index term per word of what the user typed."""
+Term = tuple[str, ...]
+
+
+def query_terms(query: str, region: str) -> list[Term]:
+    """Per word of what the user typed, the index terms that may match it."""
     query = normalise.text(query)
     if _is_phone_like(query):
         return [_phone_term(query, region)]
-    terms: list[str] = []
+    terms: list[Term] = []
     for part in query.split(" "):
         if "@" in part:
-            terms.append("e:" + normalise.email_key(part))
+            terms.append(("e:" + normalise.email_key(part),))
         elif _is_phone_like(part):
             terms.append(_phone_term(part, region))
         else:
-            terms.extend("w:" + word[:MAX_PREFIX] for word in words(part))
+            terms.extend(("w:" + word[:MAX_PREFIX],) for word in words(part))
     return list(dict.fromkeys(terms))
 
 
@@ -76,11 +79,13 @@ def _is_phone_like(value: str) -> bool:
     return bool(_PHONE_LIKE.fullmatch(value)) and sum(ch.isdigit() for ch in value) >= 5
 
 
-def _phone_term(value: str, region: str) -> str:
+def _phone_term(value: str, region: str) -> tuple[str, ...]:
+    """A number may be a phone number or a customer number: look for both."""
+    digits = "w:" + "".join(ch for ch in value if ch.isdigit())[:MAX_PREFIX]
     try:
-        return "t:" + normalise.phone(value, region)
+        return ("t:" + normalise.phone(value, region), digits)
     except InvalidValue:
-        return "w:" + "".join(ch for ch in value if ch.isdigit())[:MAX_PREFIX]
+        return (digits,)
 
 
 class SearchIndex:
@@ -108,11 +113,11 @@ class SearchIndex:
         if not terms:
             return []
         matches: set[int] | None = None
-        for term in terms:
+        for alternatives in terms:
             query = (
                 select(source_record.c.profile_id)
                 .join(search_token, search_token.c.source_record_id == source_record.c.id)
-                .where(search_token.c.digest == self.digest(term))
+                .where(search_token.c.digest.in_([self.digest(term) for term in alternatives]))
                 .distinct()
             )
             ids = set(connection.execute(query).scalars())
@@ -120,7 +125,3 @@ class SearchIndex:
             if not matches:
                 return []
         return sorted(matches)[:limit]
-
-
-def count_tokens(connection: Connection) -> int:
-    return connection.execute(select(func.count()).select_from(search_token)).scalar_one()

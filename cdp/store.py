@@ -111,7 +111,16 @@ def create_store(paths: Paths, master: MasterKey) -> Store:
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
     vault_engine = encrypted_engine(paths.vault, master.sqlcipher_key("vault"))
-    return lay_out(engine, vault_engine)
+    try:
+        return lay_out(engine, vault_engine)
+    except BaseException:
+        # A half-made pair could be neither opened nor made again: remove it.
+        engine.dispose()
+        vault_engine.dispose()
+        for path in (paths.store, paths.vault):
+            for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                part.unlink(missing_ok=True)
+        raise
 
 
 def lay_out(engine: Engine, vault_engine: Engine) -> Store:

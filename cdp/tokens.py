@@ -6,14 +6,13 @@ A token is shown once when created; the store keeps only its SHA-256 hash
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
 from cdp import audit
-from cdp.accounts import ROLES, AccountError
+from cdp.accounts import ROLES, AccountError, secret_hash
 from cdp.clock import now
 from cdp.errors import NotFound
 from cdp.schema import api_token
@@ -56,6 +55,22 @@ def holder(store: Store, token: str) -> TokenHolder | None:
     return TokenHolder(row.id, f"token:{row.name}", row.role) if row else None
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    role: str
+    created_at: str
+    revoked_at: str | None
+
+
+def list_tokens(store: Store) -> list[TokenInfo]:
+    """Every token, revoked ones included, without their values."""
+    with store.read() as connection:
+        rows = connection.execute(select(api_token).order_by(api_token.c.id)).all()
+    return [TokenInfo(row.id, row.name, row.role, row.created_at, row.revoked_at) for row in rows]
+
+
 def revoke_token(store: Store, token_id: int, actor: str) -> None:
     with store.write() as connection:
         if not connection.execute(
@@ -66,4 +81,4 @@ def revoke_token(store: Store, token_id: int, actor: str) -> None:
 
 
 def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+    return secret_hash(token)

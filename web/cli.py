@@ -21,13 +21,13 @@ from web.app import create_app
 def serve(host: str | None, port: int | None, debug: bool) -> None:
     """Run the web application with the waitress WSGI server."""
     host = host or config.setting("CDP_HOST") or "127.0.0.1"
-    port = port or int(config.setting("CDP_PORT") or 5000)
+    port = port or config.whole_number("CDP_PORT", 1, 65535)
+    threads = config.whole_number("CDP_THREADS", 1, 60)
     app = create_app()
     click.echo(f"Kundenbild is running at http://{host}:{port}/ (Ctrl+C stops it).")
     if debug:
         app.run(host=host, port=port, debug=True)
     else:
-        threads = int(config.setting("CDP_THREADS") or 8)
         waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cdp import profiles
@@ -19,9 +19,7 @@ def _is_htmx() -> bool:
 
 
 def _may_see(profile: profiles.Profile) -> bool:
-    """Processing of a restricted profile is limited to storage: only the DPO
-    and admins see its content."""
-    return profile.status != "restricted" or g.user.role in ("dpo", "admin")
+    return profiles.visible_to(profile, g.user.role)
 
 
 @blueprint.get("/")
@@ -35,7 +33,7 @@ def home():
 def search():
     """The search page, or only its results for htmx."""
     query = request.args.get("q", "").strip()
-    found = profiles.search(store(), query, region()) if len(query) >= 2 else []
+    found = profiles.search_for(store(), query, region(), actor()) if len(query) >= 2 else []
     visible = [profile for profile in found if _may_see(profile)]
     template = "_results.html" if _is_htmx() else "search.html"
     return render_template(template, query=query, results=visible)
@@ -47,7 +45,7 @@ def show(profile_id: int):
     profile = profiles.read_for(store(), profile_id, actor())
     if not _may_see(profile):
         return render_template("restricted.html", profile=profile), 403
-    page = profiles.timeline(store(), profile_id, 1)
+    page = profiles.timeline(store(), profile_id, request.args.get("page", 1, type=int))
     return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile))
 
 
@@ -67,8 +65,9 @@ def timeline(profile_id: int):
 @allow(*ALL_STAFF)
 def salutation(profile_id: int):
     """Save how the person is addressed; htmx swaps in the new greeting."""
+    if not _may_see(profiles.load(store(), profile_id)):
+        abort(403)
     form = request.form
-    error = None
     try:
         profiles.set_salutation(
             store(),
@@ -81,12 +80,19 @@ def salutation(profile_id: int):
         )
     except InvalidValue:
         error = _("Please choose one of the offered values.")
-    profile = profiles.load(store(), profile_id)
-    if not _is_htmx() and error is None:
+        return _salutation_response(profile_id, error), 422
+    if not _is_htmx():
         return redirect(url_for("profiles.show", profile_id=profile_id))
-    return render_template("_salutation.html", profile=profile, greetings=_greetings(profile), error=error), (
-        422 if error else 200
-    )
+    return _salutation_response(profile_id, None)
+
+
+def _salutation_response(profile_id: int, error: str | None) -> str:
+    """The salutation fragment for htmx; the whole profile page otherwise."""
+    profile = profiles.load(store(), profile_id)
+    if _is_htmx():
+        return render_template("_salutation.html", profile=profile, greetings=_greetings(profile), error=error)
+    page = profiles.timeline(store(), profile_id, 1)
+    return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile), error=error)
 
 
 def _greetings(profile: profiles.Profile) -> dict[str, str]:

@@ -41,7 +41,6 @@ _ESCAPES_21 = {";": ";"}
 
 _FIRST_COMPONENT = {
     "UID": "source_record_id",
-    "BDAY": "birth_date",
     "TITLE": "job_title",
     "LANG": "language",
     "GENDER": "gender",
@@ -317,7 +316,8 @@ def _card_fields(properties: list[_Property]) -> dict[str, str]:
     wanted = [prop for prop in properties if prop.name not in _IGNORED and not prop.encodings & _BINARY_ENCODINGS]
     values = [value for value in (_decode(prop, version) for prop in wanted) if value is not None]
     fields: dict[str, str] = {}
-    for mapper in (_map_names, _map_email, _map_phones, _map_address, _map_links, _map_first_components):
+    mappers = (_map_names, _map_email, _map_phones, _map_address, _map_links, _map_birthday, _map_first_components)
+    for mapper in mappers:
         values = mapper(values, fields)
     return fields | _extras(values)
 
@@ -421,6 +421,16 @@ def _network_of_url(text: str) -> str | None:
         if host == domain or host.endswith("." + domain):
             return network
     return None
+
+
+def _map_birthday(values: list[_Value], fields: dict[str, str]) -> list[_Value]:
+    """BDAY as the birth date, unless it has no year (``--0415``, or Apple's
+    X-APPLE-OMIT-YEAR placeholder year): then it stays an extra."""
+    chosen, rest = _pick(values, _named("BDAY"))
+    if chosen is None or chosen.parts[0].startswith("--") or "X-APPLE-OMIT-YEAR" in chosen.prop.params:
+        return values
+    _put(fields, "birth_date", chosen.parts[0])
+    return rest
 
 
 def _map_first_components(values: list[_Value], fields: dict[str, str]) -> list[_Value]:

@@ -127,3 +127,17 @@ def test_token_is_printed_once_and_stored_only_as_a_hash(data_dir: Path) -> None
     for path in data_dir.rglob("*"):
         if path.is_file():
             assert token.encode() not in path.read_bytes()
+
+
+def test_tokens_can_be_listed_and_revoked(data_dir: Path) -> None:
+    token = run_cdp(data_dir, "token", "create", "--role", "sales", "--name", "webshop").stdout.strip()
+    listed = run_cdp(data_dir, "token", "list").stdout
+    assert listed.startswith("1\twebshop\tsales\t") and "active" in listed and token not in listed
+    assert run_cdp(data_dir, "token", "revoke", "1").returncode == 0
+    assert "revoked" in run_cdp(data_dir, "token", "list").stdout
+    assert_one_clean_error(run_cdp(data_dir, "token", "revoke", "9"), "There is no token 9.", 5)
+
+
+def test_bad_thread_count_is_a_clear_error(data_dir: Path) -> None:
+    result = run_cdp(data_dir, "serve", env={"CDP_THREADS": "many"})
+    assert_one_clean_error(result, "CDP_THREADS must be a whole number from 1 to 60.", 2)

@@ -260,3 +260,47 @@ def test_restricted_profile_is_hidden_from_sales_but_not_from_the_dpo(app: Flask
     dpo = app.test_client()
     sign_in(dpo, "dpo")
     assert "Max Müller" in dpo.get(f"/profiles/{max_id}").get_data(as_text=True)
+
+
+def test_sales_cannot_change_a_restricted_profile(app: Flask, client: FlaskClient) -> None:
+    max_id = profile_id(app, "max mueller")
+    with app.extensions["cdp_store"].write() as connection:
+        connection.exec_driver_sql("UPDATE profile SET status = 'restricted' WHERE id = ?", (max_id,))
+    sign_in(client, "sales")
+    token = csrf_token(client, "/profiles")
+    response = client.post(f"/profiles/{max_id}/salutation", data={"address_form": "du", "csrf_token": token})
+    assert response.status_code == 403 and "Max" not in response.get_data(as_text=True)
+    with app.extensions["cdp_store"].read() as connection:
+        assert (
+            connection.exec_driver_sql("SELECT address_form FROM profile WHERE id = ?", (max_id,)).scalar() == "unknown"
+        )
+
+
+def test_timeline_pages_without_javascript(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    max_id = profile_id(app, "max mueller")
+    followed = client.get(f"/profiles/{max_id}/timeline?page=2", follow_redirects=True).get_data(as_text=True)
+    assert "Page 2 of 2" in followed and "Tee Nr. 5" in followed
+
+
+def test_bad_salutation_without_javascript_shows_the_whole_page_with_the_error(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    max_id = profile_id(app, "max mueller")
+    token = csrf_token(client, "/profiles")
+    response = client.post(f"/profiles/{max_id}/salutation", data={"address_form": "ihr", "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in page and "Please choose one of the offered values." in page
+
+
+def test_api_rejects_absurd_page_numbers_with_json(app: Flask, client: FlaskClient) -> None:
+    token = create_token(app.extensions["cdp_store"], "shop", "sales", actor="test")
+    response = client.get("/api/v1/profiles?page=9999999999999999999", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400 and response.json["error"]["status"] == 400
+
+
+def test_searches_are_audited_without_the_query(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    client.get("/profiles?q=mueller")
+    with app.extensions["cdp_store"].read() as connection:
+        rows = connection.exec_driver_sql("SELECT details FROM audit_log WHERE action = 'profile.search'").all()
+    assert rows == [('{"results":2}',)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,3 +55,21 @@ def test_ticket_text_keeps_its_paragraphs() -> None:
     }
     _, _, columns, details = normalise_row("messages", raw)
     assert columns["kind"] == "ticket" and details["text"] == "Hallo,\n\nTee fehlt."
+
+
+@pytest.mark.parametrize("value", ["Infinity", "1e400", "sNaN", "NaN"])
+def test_non_finite_amounts_are_refused(value: str) -> None:
+    with pytest.raises(InvalidValue):
+        amount_minor(value)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:30+01:00", "9999-12-31T23:00-05:00"])
+def test_times_that_overflow_in_utc_are_refused(value: str) -> None:
+    with pytest.raises(InvalidValue):
+        occurred_at(value)
+
+
+@given(st.dictionaries(st.sampled_from(["contact_id", "occurred_at", "amount", "currency", "text"]), st.text()))
+def test_purchase_rows_raise_only_invalid_value(raw: dict[str, str]) -> None:
+    with contextlib.suppress(InvalidValue):
+        normalise_row("purchases", raw)

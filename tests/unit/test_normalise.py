@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import phonenumbers
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from cdp import normalise
 from cdp.errors import InvalidValue
+from cdp.fields import CONTACT_FIELDS, normalise_contact
 
 NETWORK_URLS = {
     "x": "https://twitter.com/{}",
@@ -136,3 +138,28 @@ def test_free_text_keeps_line_breaks_and_is_idempotent(value: str) -> None:
 
 def test_free_text_keeps_paragraphs() -> None:
     assert normalise.free_text("Hallo,\r\n\r\nder Tee  ist da.\r\n") == "Hallo,\n\nder Tee  ist da."
+
+
+@pytest.mark.parametrize("value", ["https://a.de:99999", "http://[::1", "https://example.com:port"])
+def test_broken_web_addresses_are_refused_not_crashed(value: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalise.website(value)
+    with pytest.raises(InvalidValue):
+        normalise.handle("x", value.replace("a.de", "x.com").replace("example.com", "x.com"))
+
+
+@given(st.dictionaries(st.sampled_from(CONTACT_FIELDS), st.text(max_size=40), max_size=8))
+def test_whole_contact_rows_raise_only_invalid_value(raw: dict[str, str]) -> None:
+    with contextlib.suppress(InvalidValue):
+        normalise_contact(raw, "DE")
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["website", "x", "facebook", "linkedin", "xing", "instagram"]),
+        st.from_regex(r"(https?://)?[\[\]:a-z0-9./@?=%-]{0,30}", fullmatch=True),
+    )
+)
+def test_url_like_values_raise_only_invalid_value(raw: dict[str, str]) -> None:
+    with contextlib.suppress(InvalidValue):
+        normalise_contact(raw, "DE")

@@ -211,7 +211,7 @@ def test_apple_40_with_groups_preferences_and_uri_numbers() -> None:
         "instagram": "https://www.instagram.com/deniz.yilmaz",
         "x": "https://x.com/denizyilmaz",
         "source_record_id": "urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1",
-        "birth_date": "--0412",
+        "vcard:BDAY": "--0412",
         "language": "de",
         "gender": "F",
         "vcard:LANG": "tr",
@@ -526,3 +526,15 @@ def test_reader_raises_only_format_errors_on_any_text(text: str) -> None:
 def test_reader_raises_only_format_errors_inside_cards(body: str) -> None:
     with contextlib.suppress(FormatError):
         list(read_vcards(f"BEGIN:VCARD\r\n{body}\r\nEND:VCARD\r\n"))
+
+
+def test_birthday_without_a_year_is_kept_as_an_extra_not_a_birth_date() -> None:
+    text = (
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada Lovelace\r\nBDAY:--1210\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Alan Turing\r\nBDAY;X-APPLE-OMIT-YEAR=1604:1604-06-23\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Hopper\r\nBDAY:1906-12-09\r\nEND:VCARD\r\n"
+    )
+    cards = [fields for _, fields in read_vcards(text)]
+    assert "birth_date" not in cards[0] and cards[0]["vcard:BDAY"] == "--1210"
+    assert "birth_date" not in cards[1] and cards[1]["vcard:BDAY"] == "1604-06-23"
+    assert cards[2]["birth_date"] == "1906-12-09"
