@@ -12,6 +12,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -22,10 +23,21 @@ from cdp.accounts import ROLES, add_user, disable_user, list_users
 from cdp.demo import build_demo
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import CdpError, ConfigError, StoreNotFound
-from cdp.ingest import KINDS, import_file
+from cdp.ingest import KINDS, AfterImport, import_file
 from cdp.keys import create_key_file, load_master_key
 from cdp.store import Store, create_store, open_store
 from cdp.tokens import create_token, list_tokens, revoke_token
+
+
+@dataclass
+class Wiring:
+    """What the layers above the core plug into its commands (set by web.cli)."""
+
+    after_import: AfterImport | None = None
+
+
+def wiring() -> Wiring:
+    return click.get_current_context().find_object(Wiring) or Wiring()
 
 
 class CdpGroup(click.Group):
@@ -150,7 +162,14 @@ def import_command(file: Path, source: str, kind: str, maps: tuple[str, ...]) ->
     overrides = _parse_maps(maps)
     with opened_store() as store, _progress_bar() as progress:
         result = import_file(
-            store, file, source, kind=kind, overrides=overrides, region=config.default_region(), progress=progress
+            store,
+            file,
+            source,
+            kind=kind,
+            overrides=overrides,
+            region=config.default_region(),
+            progress=progress,
+            after_import=wiring().after_import,
         )
     logs.setup(config.paths().log_dir).info(
         "import source=%s kind=%s rows=%d created=%d updated=%d unchanged=%d",
@@ -189,7 +208,8 @@ def demo(people: int, seed: int) -> None:
         raise ConfigError(f"{paths.store} already exists; the demo only goes into a new data folder.")
     store = initialise(paths)
     try:
-        click.echo(build_demo(store, people=people, seed=seed, region=config.default_region()))
+        region = config.default_region()
+        click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=wiring().after_import))
         passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
         for role, password in passwords.items():
             add_user(store, f"demo-{role}", role, password, actor="demo")

@@ -28,7 +28,7 @@ from typing import TypeVar
 import phonenumbers
 from faker import Faker
 
-from cdp.ingest import ImportResult, import_data
+from cdp.ingest import AfterImport, ImportResult, import_data
 from cdp.store import Store
 
 T = TypeVar("T")
@@ -1100,12 +1100,14 @@ def _fold(line: str, limit: int = 75) -> str:
     return "\r\n".join([*pieces, current])
 
 
-def build_demo(store: Store, people: int = 2000, seed: int = 7, region: str = "DE") -> str:
+def build_demo(
+    store: Store, people: int = 2000, seed: int = 7, region: str = "DE", after_import: AfterImport | None = None
+) -> str:
     """Invent ``people`` persons and import them from several sources; return a short summary."""
     demo = generate(people, seed, region)
     results = [
         (file, import_data(store, file.name, encode(file), file.source, kind=file.kind,
-                           overrides=file.overrides, region=region, actor="demo"))
+                           overrides=file.overrides, region=region, actor="demo", after_import=after_import))
         for file in demo.files
     ]  # fmt: skip
     return summary(demo, results)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -33,6 +33,9 @@ from cdp.search import SearchIndex
 from cdp.store import Store, bulk_insert
 
 Progress = Callable[[int], None]
+# Called after a contact import commits, with the ids of the new records
+# (identity resolution, wired in by the layer that assembles the program).
+AfterImport = Callable[[Store, list[int], str], object]
 KINDS = ("contacts", *interactions.KINDS)
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -46,6 +49,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    new_record_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +74,7 @@ def import_file(
     region: str = "DE",
     actor: str = "cli",
     progress: Progress | None = None,
+    after_import: AfterImport | None = None,
 ) -> ImportResult:
     """Import the records in the file at ``path``; all rows or none.
 
@@ -88,6 +93,7 @@ def import_file(
         actor=actor,
         progress=progress,
         processes=True,
+        after_import=after_import,
     )
 
 
@@ -103,12 +109,13 @@ def import_data(
     actor: str = "cli",
     progress: Progress | None = None,
     processes: bool = False,
+    after_import: AfterImport | None = None,
 ) -> ImportResult:
     """Import ``data``, the bytes of a file called ``name``; all rows or none.
 
     ``kind`` is ``contacts`` (the default), ``purchases`` or ``messages``.
     ``processes`` lets normalisation fork worker processes (never in a
-    threaded server).
+    threaded server). ``after_import`` runs once the records are committed.
     """
     check_source_name(source)
     if kind not in KINDS:
@@ -126,7 +133,10 @@ def import_data(
     }
     if kind == "contacts":
         prepared = prepare(store, table, source, overrides or {}, region, name, progress, processes)
-        return _write(store, source, prepared, run)
+        result = _write(store, source, prepared, run)
+        if after_import is not None and result.new_record_ids:
+            after_import(store, result.new_record_ids, actor)
+        return result
     rows = prepare_interactions(store, table, kind, overrides or {}, name)
     return _write_interactions(store, source, rows, run, name)
 
@@ -277,7 +287,7 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
             new_rows = sorted((row for row in rows if row.digest not in existing), key=lambda row: row.digest)
             key_ids = store.personal.new_keys(len(new_rows))
             stamp = now()
-            _insert_new(store, connection, source, new_rows, key_ids, stamp)
+            result.new_record_ids = _insert_new(store, connection, source, new_rows, key_ids, stamp)
             result.created = len(new_rows)
             for row in rows:
                 if row.digest in existing:
@@ -308,7 +318,7 @@ def _next_id(connection: Connection, table) -> int:
 
 def _insert_new(
     store: Store, connection: Connection, source: str, rows: list[Prepared], key_ids: list[bytes], stamp: str
-) -> None:
+) -> list[int]:
     first_profile = _next_id(connection, profile)
     first_record = _next_id(connection, source_record)
     first_identifier = _next_id(connection, identifier)
@@ -339,6 +349,7 @@ def _insert_new(
     bulk_insert(connection, source_record, records)
     bulk_insert(connection, identifier, identifiers)
     bulk_insert(connection, search_token, sorted(terms, key=lambda term: term["digest"]))
+    return [record["id"] for record in records]
 
 
 def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: int) -> list[dict]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -224,4 +225,33 @@ search_token = Table(
         primary_key=True,
     ),
     sqlite_with_rowid=False,
+)
+
+# Why two source records sit in one profile: the method, the score and the
+# evidence in words-to-be (comparison levels and identifier kinds, no values).
+profile_link = Table(
+    "profile_link",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("profile_id", Integer, ForeignKey("profile.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("left_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), nullable=False),
+    Column("right_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), nullable=False),
+    Column("method", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    CheckConstraint("method IN ('identifier', 'model', 'staff')", name="method"),
+)
+
+# What staff decided about a pair of records; automatic runs never undo it.
+link_decision = Table(
+    "link_decision",
+    metadata,
+    Column("left_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("right_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("decision", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("decided_at", Text, nullable=False),
+    CheckConstraint("decision IN ('join', 'apart')", name="decision"),
+    CheckConstraint("left_record_id < right_record_id", name="ordered"),
 )

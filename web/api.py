@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Blueprint, Flask, abort, g, jsonify, request
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 
 from cdp import profiles
 from cdp.errors import ImportRejected
@@ -91,7 +91,14 @@ def _ingest(kind: str):
     lines = "\n".join(json.dumps(record, ensure_ascii=False) for record in body["records"])
     try:
         result = import_data(
-            store(), "request.jsonl", lines.encode(), source, kind=kind, region=region(), actor=g.user.name
+            store(),
+            "request.jsonl",
+            lines.encode(),
+            source,
+            kind=kind,
+            region=region(),
+            actor=g.user.name,
+            after_import=current_app.config["AFTER_IMPORT"],
         )
     except ImportRejected as rejected:
         problems = [{"record": line, "problem": reason} for line, reason in rejected.problems]

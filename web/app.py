@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from cdp import config, logs
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
+from identity.resolve import resolve_new
 from web import api, auth, dpo, errors, i18n, profiles, security
 
 
@@ -55,6 +56,7 @@ def _defaults() -> dict[str, Any]:
         "REGION": config.default_region(),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "AFTER_IMPORT": resolve_new,
     }
 
 

@@ -1,7 +1,8 @@
-"""The full ``cdp`` command: the core's commands plus ``serve``.
+"""The full ``cdp`` command: the core's commands, identity's, and ``serve``.
 
-The core (``cdp.cli``) knows nothing of the web; this module adds the one
-command that needs it, keeping dependencies pointing from ``web`` to ``cdp``.
+The core (``cdp.cli``) knows nothing of identity or the web; importing
+``identity.cli`` adds ``resolve`` and ``export``, and this module adds
+``serve``, keeping dependencies pointing from ``web`` to the rest.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import click
 import waitress
 
 from cdp import config
-from cdp.cli import main
+from cdp.cli import Wiring, main
+from identity import cli as identity_cli
+from identity.resolve import resolve_new
 from web.app import create_app
 
 
@@ -31,5 +34,13 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
         waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild")
 
 
+__all__ = ["identity_cli", "run"]
+
+
+def run() -> None:
+    """The ``cdp`` program: every command, with identity resolution after imports."""
+    main(obj=Wiring(after_import=resolve_new))
+
+
 if __name__ == "__main__":
-    main()
+    run()

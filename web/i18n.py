@@ -80,11 +80,57 @@ INTERACTION_LABELS = {
 }
 
 
+LEVEL_WORDS = {
+    "first_name": {
+        "exact": _l("first name equal"),
+        "nickname": _l("first name a short form of the other"),
+        "jw_high": _l("first name nearly equal (Jaro-Winkler ≥ 0.92)"),
+        "jw_mid": _l("first name similar (Jaro-Winkler ≥ 0.85)"),
+        "phonetic": _l("first name sounds alike (Kölner Phonetik)"),
+        "different": _l("first name different"),
+    },
+    "last_name": {
+        "exact": _l("surname equal"),
+        "jw_high": _l("surname nearly equal (Jaro-Winkler ≥ 0.92)"),
+        "jw_mid": _l("surname similar (Jaro-Winkler ≥ 0.85)"),
+        "phonetic": _l("surname sounds alike (Kölner Phonetik)"),
+        "different": _l("surname different"),
+    },
+    "birth_date": {
+        "exact": _l("birth date equal"),
+        "day_month_swapped": _l("birth date with day and month swapped"),
+        "one_digit_off": _l("birth date one digit off"),
+        "same_year": _l("same birth year"),
+        "different": _l("birth date different"),
+    },
+    "address": {
+        "same_house": _l("same address"),
+        "same_street": _l("same street"),
+        "same_postcode": _l("same postcode"),
+        "same_city": _l("same city"),
+        "different": _l("address different"),
+    },
+}
+
+
+def evidence_words(evidence: dict) -> list[str]:
+    """A join's evidence as short phrases: "same email", "surname equal", …"""
+    if evidence.get("decided") == "join":
+        return [str(_l("joined by staff"))]
+    words = [str(_l("same %(what)s", what=FIELD_LABELS.get(kind, kind))) for kind in evidence.get("shared", [])]
+    for name, levels in LEVEL_WORDS.items():
+        level = evidence.get(name)
+        if level in levels:
+            words.append(str(levels[level]))
+    return words
+
+
 def template_helpers() -> dict:
     return {
         "field_label": lambda name: FIELD_LABELS.get(name, name),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "interaction_label": lambda kind: INTERACTION_LABELS.get(kind, kind),
+        "evidence_words": evidence_words,
         "money": money,
         "when": when,
         "number": format_decimal,

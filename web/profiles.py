@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cdp import profiles
+from cdp import linking, profiles
 from cdp.errors import InvalidValue
 from cdp.salutation import greeting
 from web.access import ALL_STAFF, allow
@@ -46,7 +46,8 @@ def show(profile_id: int):
     if not _may_see(profile):
         return render_template("restricted.html", profile=profile), 403
     page = profiles.timeline(store(), profile_id, request.args.get("page", 1, type=int))
-    return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile))
+    links = linking.links_of(store(), profile_id)
+    return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile), links=links)
 
 
 @blueprint.get("/profiles/<int:profile_id>/timeline")
@@ -92,7 +93,9 @@ def _salutation_response(profile_id: int, error: str | None) -> str:
     if _is_htmx():
         return render_template("_salutation.html", profile=profile, greetings=_greetings(profile), error=error)
     page = profiles.timeline(store(), profile_id, 1)
-    return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile), error=error)
+    links = linking.links_of(store(), profile_id)
+    context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error}
+    return render_template("profile.html", **context)
 
 
 def _greetings(profile: profiles.Profile) -> dict[str, str]:

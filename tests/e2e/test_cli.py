@@ -102,7 +102,10 @@ def test_migrate_on_a_current_store_changes_nothing(data_dir: Path) -> None:
     assert result.returncode == 0 and "already at" in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["migrate"], ["import"], ["demo"], ["serve"], ["user"], ["token"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["init"], ["migrate"], ["import"], ["demo"], ["serve"], ["user"], ["token"], ["resolve"], ["export"]],
+)
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run_cdp(tmp_path / "data", *command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout
@@ -141,3 +144,19 @@ def test_tokens_can_be_listed_and_revoked(data_dir: Path) -> None:
 def test_bad_thread_count_is_a_clear_error(data_dir: Path) -> None:
     result = run_cdp(data_dir, "serve", env={"CDP_THREADS": "many"})
     assert_one_clean_error(result, "CDP_THREADS must be a whole number from 1 to 60.", 2)
+
+
+def test_imports_resolve_identities_and_links_can_be_exported(data_dir: Path, tmp_path: Path) -> None:
+    shop = write_file(tmp_path, "shop.csv", "ID;Vorname;Nachname;E-Mail\nS1;Max;Müller;max@example.de\n")
+    letter = write_file(tmp_path, "nl.csv", "ID;Vorname;Nachname;E-Mail\nN1;Maximilian;Mueller;MAX@example.de\n")
+    assert run_cdp(data_dir, "import", str(shop), "--source", "shop").returncode == 0
+    assert run_cdp(data_dir, "import", str(letter), "--source", "newsletter").returncode == 0
+    target = tmp_path / "links.csv"
+    exported = run_cdp(data_dir, "export", "links", str(target))
+    assert exported.returncode == 0, exported.stderr
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "source,source_record_id,profile_id"
+    profiles = {line.split(",")[0]: line.split(",")[2] for line in lines[1:]}
+    assert profiles["newsletter"] == profiles["shop"]
+    resolved = run_cdp(data_dir, "resolve")
+    assert resolved.returncode == 0 and "Resolved 2 records into 1 profiles (0 records moved" in resolved.stdout

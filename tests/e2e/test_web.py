@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cdp import profiles
 from cdp.accounts import disable_user
 from cdp.tokens import create_token
 from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
@@ -304,3 +305,18 @@ def test_searches_are_audited_without_the_query(app: Flask, client: FlaskClient)
     with app.extensions["cdp_store"].read() as connection:
         rows = connection.exec_driver_sql("SELECT details FROM audit_log WHERE action = 'profile.search'").all()
     assert rows == [('{"results":2}',)]
+
+
+def test_pushed_record_joins_the_profile_and_the_page_says_why(app: Flask, client: FlaskClient) -> None:
+    token = create_token(app.extensions["cdp_store"], "newsletter", "sales", actor="test")
+    record = {"id": "N1", "first_name": "Maximilian", "last_name": "Mueller", "email": "MAX.MUELLER@example.de"}
+    pushed = client.post(
+        "/api/v1/contacts?source=newsletter", json={"records": [record]}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert pushed.status_code == 201
+    sign_in(client, "sales")
+    [found] = profiles.search(app.extensions["cdp_store"], "max.mueller@example.de", "DE")
+    assert {ref.source for ref in found.sources} == {"webshop", "newsletter"}
+    page = client.get(f"/profiles/{found.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Why these records belong together" in page
+    assert "same Email; first name a short form of the other; surname equal" in page

@@ -1,0 +1,243 @@
+"""The store's side of identity resolution: what to compare, and applying the result.
+
+``identity`` decides which source records are one person; this module reads
+what it needs (decrypted fields, records sharing an identifier, staff
+decisions) and rewrites profiles to match its clusters in one unit of work,
+keeping the evidence for every join.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from cdp import audit
+from cdp.clock import now
+from cdp.personal import Place
+from cdp.schema import identifier, interaction, link_decision, profile, profile_link, source_record
+from cdp.store import Store, bulk_insert
+
+
+@dataclass(frozen=True)
+class Record:
+    """One source record as resolution sees it."""
+
+    id: int
+    profile_id: int
+    source: str
+    source_id: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A join between two records and why it was made."""
+
+    left: int
+    right: int
+    method: str
+    score: float
+    evidence: dict = field(default_factory=dict)
+
+
+def records(store: Store, ids: Iterable[int] | None = None) -> dict[int, Record]:
+    """Source records with their decrypted fields (all, or those with ``ids``)."""
+    query = select(
+        source_record.c.id,
+        source_record.c.profile_id,
+        source_record.c.source,
+        source_record.c.key_id,
+        source_record.c.payload,
+    )
+    wanted = None if ids is None else list(ids)
+    found: dict[int, Record] = {}
+    with store.read() as connection:
+        chunks = [None] if wanted is None else [wanted[start : start + 500] for start in range(0, len(wanted), 500)]
+        for chunk in chunks:
+            rows = connection.execute(query if chunk is None else query.where(source_record.c.id.in_(chunk))).all()
+            store.personal.preload(bytes(row.key_id) for row in rows)
+            for row in rows:
+                payload = store.personal.open(
+                    bytes(row.key_id), Place("source_record", "payload", row.id), bytes(row.payload)
+                )
+                payload = payload or {}
+                found[row.id] = Record(
+                    row.id, row.profile_id, row.source, payload.get("id", ""), payload.get("fields", {})
+                )
+    return found
+
+
+def shared_identifiers(
+    store: Store, record_ids: Iterable[int] | None = None, max_group: int = 50
+) -> list[tuple[str, list[int]]]:
+    """Groups of records sharing an identifier, as ``(kind, record ids)``.
+
+    With ``record_ids``, only groups containing one of them. Groups larger
+    than ``max_group`` (a shop's own address, a shared office number) say
+    nothing about who is who and are left out.
+    """
+    with store.read() as connection:
+        keys = select(identifier.c.kind, identifier.c.digest)
+        if record_ids is not None:
+            keys = keys.where(identifier.c.source_record_id.in_(list(record_ids)))
+        wanted = select(identifier.c.kind, identifier.c.digest, identifier.c.source_record_id).where(
+            identifier.c.digest.in_(keys.with_only_columns(identifier.c.digest).scalar_subquery())
+        )
+        groups: dict[tuple[str, bytes], set[int]] = {}
+        for kind, digest, record_id in connection.execute(wanted):
+            groups.setdefault((kind, bytes(digest)), set()).add(record_id)
+    return [(kind, sorted(members)) for (kind, _), members in groups.items() if 1 < len(members) <= max_group]
+
+
+def decisions(store: Store) -> dict[tuple[int, int], str]:
+    """Staff decisions by ordered record pair: ``join`` or ``apart``."""
+    with store.read() as connection:
+        rows = connection.execute(
+            select(link_decision.c.left_record_id, link_decision.c.right_record_id, link_decision.c.decision)
+        ).all()
+    return {(left, right): decision for left, right, decision in rows}
+
+
+def decide(store: Store, left: int, right: int, decision: str, actor: str) -> None:
+    """Record that staff want two records joined or kept apart."""
+    low, high = sorted((left, right))
+    with store.write() as connection:
+        connection.execute(
+            delete(link_decision).where(link_decision.c.left_record_id == low, link_decision.c.right_record_id == high)
+        )
+        connection.execute(
+            insert(link_decision).values(
+                left_record_id=low, right_record_id=high, decision=decision, actor=actor, decided_at=now()
+            )
+        )
+        audit.record(connection, actor, f"link.{decision}", "source_record_pair", f"{low},{high}")
+
+
+def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], actor: str) -> dict[str, int]:
+    """Make each cluster of record ids one profile, in one unit of work.
+
+    A cluster keeps the profile that already holds most of its records (the
+    lowest id on a tie); profiles left without records are removed. Links
+    replace the stored evidence of every profile touched.
+    """
+    with store.write() as connection:
+        current = dict(connection.execute(select(source_record.c.id, source_record.c.profile_id)).all())
+        profile_of = _assignments(connection, clusters, current)
+        moves = {record_id: target for record_id, target in profile_of.items() if current[record_id] != target}
+        for record_id, profile_id in moves.items():
+            _move_record(connection, record_id, profile_id)
+        touched = set(profile_of.values()) | {current[record_id] for record_id in moves}
+        removed = _remove_empty(connection, touched)
+        _replace_links(connection, touched - removed, links, profile_of)
+        counts = {"moved": len(moves), "profiles_removed": len(removed), "links": len(links)}
+        audit.record(connection, actor, "resolve", None, None, counts)
+    return counts
+
+
+def _assignments(connection: Connection, clusters: list[list[int]], current: dict[int, int]) -> dict[int, int]:
+    """The profile each clustered record belongs to from now on."""
+    taken: set[int] = set()
+    profile_of: dict[int, int] = {}
+    next_profile = (connection.execute(select(func.max(profile.c.id))).scalar() or 0) + 1
+    stamp = now()
+    for cluster in sorted(clusters, key=len, reverse=True):
+        counts: dict[int, int] = {}
+        for record_id in cluster:
+            counts[current[record_id]] = counts.get(current[record_id], 0) + 1
+        choices = sorted(
+            (profile_id for profile_id in counts if profile_id not in taken),
+            key=lambda profile_id: (-counts[profile_id], profile_id),
+        )
+        if choices:
+            target = choices[0]
+        else:
+            target = next_profile
+            next_profile += 1
+            connection.execute(insert(profile).values(id=target, created_at=stamp, updated_at=stamp))
+        taken.add(target)
+        profile_of.update(dict.fromkeys(cluster, target))
+    return profile_of
+
+
+def _move_record(connection: Connection, record_id: int, profile_id: int) -> None:
+    connection.execute(update(source_record).where(source_record.c.id == record_id).values(profile_id=profile_id))
+    connection.execute(
+        update(identifier).where(identifier.c.source_record_id == record_id).values(profile_id=profile_id)
+    )
+    connection.execute(
+        update(interaction).where(interaction.c.source_record_id == record_id).values(profile_id=profile_id)
+    )
+    connection.execute(update(profile).where(profile.c.id == profile_id).values(updated_at=now()))
+
+
+def _remove_empty(connection: Connection, profile_ids: set[int]) -> set[int]:
+    occupied = set(
+        connection.execute(
+            select(source_record.c.profile_id).where(source_record.c.profile_id.in_(list(profile_ids))).distinct()
+        ).scalars()
+    )
+    empty = profile_ids - occupied
+    if empty:
+        connection.execute(delete(profile).where(profile.c.id.in_(list(empty))))
+    return empty
+
+
+def _replace_links(
+    connection: Connection, profile_ids: set[int], links: list[Link], profile_of: dict[int, int]
+) -> None:
+    connection.execute(delete(profile_link).where(profile_link.c.profile_id.in_(list(profile_ids))))
+    stamp = now()
+    bulk_insert(
+        connection,
+        profile_link,
+        [
+            {
+                "profile_id": profile_of[link.left],
+                "left_record_id": link.left,
+                "right_record_id": link.right,
+                "method": link.method,
+                "score": link.score,
+                "evidence": json.dumps(link.evidence, sort_keys=True),
+                "created_at": stamp,
+            }
+            for link in links
+            if profile_of.get(link.left) in profile_ids
+        ],
+    )
+
+
+def links_of(store: Store, profile_id: int) -> list[Link]:
+    """The stored evidence of one profile."""
+    with store.read() as connection:
+        rows = connection.execute(
+            select(profile_link).where(profile_link.c.profile_id == profile_id).order_by(profile_link.c.id)
+        ).all()
+    return [
+        Link(row.left_record_id, row.right_record_id, row.method, row.score, json.loads(row.evidence)) for row in rows
+    ]
+
+
+def records_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[int]:
+    """The ids of every source record in these profiles."""
+    wanted = list(profile_ids)
+    with store.read() as connection:
+        return list(
+            connection.execute(select(source_record.c.id).where(source_record.c.profile_id.in_(wanted))).scalars()
+        )
+
+
+def links_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[Link]:
+    """The stored links of these profiles, so that re-clustering keeps them."""
+    with store.read() as connection:
+        rows = connection.execute(select(profile_link).where(profile_link.c.profile_id.in_(list(profile_ids)))).all()
+    return [
+        Link(row.left_record_id, row.right_record_id, row.method, row.score, json.loads(row.evidence)) for row in rows
+    ]
+
+
+def export_links(store: Store) -> list[tuple[str, str, int]]:
+    """``(source, source record id, profile id)`` for every source record."""
+    return [(record.source, record.source_id, record.profile_id) for record in records(store).values()]

@@ -1,0 +1,147 @@
+"""Which source records are one person: deterministic links, guarded, then clustered.
+
+A pair of records sharing an identifier (email, customer number, a handle on
+the same network, a phone number) is joined unless the rest of the two
+records says they are different people: different birth dates, different
+first names, or the household guard (same address and surname, different
+first name or birth date). A shared phone number alone is weak, since a
+family shares its landline: it needs the first names to agree as well.
+
+Clustering joins the strongest links first and refuses any join that would
+put two conflicting records into one profile, so weak links cannot chain
+strangers together. Staff decisions win: "join" always joins, "apart" is
+never undone by a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import combinations
+
+from cdp import linking
+from cdp.linking import Link, Record
+from cdp.store import Store
+from identity import compare
+
+STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
+AGREEING_FIRST_NAMES = ("exact", "nickname", "jw_high")
+
+
+def evidence(left: Record, right: Record, shared: Iterable[str]) -> dict:
+    """The comparison levels of two records, and the identifiers they share."""
+    a, b = left.fields, right.fields
+    return {
+        "shared": sorted(set(shared)),
+        "first_name": compare.first_name(a.get("first_name"), b.get("first_name")),
+        "last_name": compare.surname(a.get("last_name"), b.get("last_name")),
+        "birth_date": compare.birth_date(a.get("birth_date"), b.get("birth_date")),
+        "address": compare.address(a, b),
+    }
+
+
+def conflict(left: Record, right: Record) -> bool:
+    """Whether two records are certainly different people."""
+    a, b = left.fields, right.fields
+    if compare.birth_date(a.get("birth_date"), b.get("birth_date")) == compare.DIFFERENT:
+        return True
+    if compare.first_name(a.get("first_name"), b.get("first_name")) == compare.DIFFERENT:
+        return True
+    return compare.household_apart(a, b)
+
+
+def judge(left: Record, right: Record, shared: set[str]) -> Link | None:
+    """A link between two records that share identifiers, or ``None``."""
+    if conflict(left, right):
+        return None
+    found = evidence(left, right, shared)
+    strong = shared & set(STRONG_KINDS)
+    if not strong and found["first_name"] not in AGREEING_FIRST_NAMES:
+        return None
+    low, high = sorted((left.id, right.id))
+    return Link(low, high, "identifier", float(len(shared)), found)
+
+
+def candidate_links(records: dict[int, Record], groups: list[tuple[str, list[int]]]) -> list[Link]:
+    """Every guarded link among records that share identifiers."""
+    shared: dict[tuple[int, int], set[str]] = {}
+    for kind, members in groups:
+        present = [member for member in members if member in records]
+        for pair in combinations(sorted(present), 2):
+            shared.setdefault(pair, set()).add(kind)
+    links = [judge(records[left], records[right], kinds) for (left, right), kinds in shared.items()]
+    return [link for link in links if link is not None]
+
+
+def cluster(records: dict[int, Record], links: list[Link], decisions: dict[tuple[int, int], str]) -> list[list[int]]:
+    """Records grouped into people; strongest links first, no conflicting joins."""
+    members: dict[int, list[int]] = {record_id: [record_id] for record_id in records}
+    root = {record_id: record_id for record_id in records}
+    staff = [Link(left, right, "staff", 100.0) for (left, right), decision in decisions.items() if decision == "join"]
+    for link in sorted(staff + links, key=lambda link: -link.score):
+        if link.left not in root or link.right not in root:
+            continue
+        a, b = root[link.left], root[link.right]
+        if a == b or _blocked(members[a], members[b], records, decisions, link.method == "staff"):
+            continue
+        keep, absorb = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
+        for record_id in members.pop(absorb):
+            root[record_id] = keep
+            members[keep].append(record_id)
+    return [sorted(group) for group in members.values()]
+
+
+def _blocked(
+    left: list[int], right: list[int], records: dict[int, Record], decisions: dict[tuple[int, int], str], staff: bool
+) -> bool:
+    for a in left:
+        for b in right:
+            pair = (min(a, b), max(a, b))
+            if decisions.get(pair) == "apart":
+                return True
+            if not staff and conflict(records[a], records[b]):
+                return True
+    return False
+
+
+def resolve_all(store: Store, actor: str) -> dict[str, int]:
+    """Re-run resolution over every record, respecting staff decisions."""
+    records = linking.records(store)
+    decisions = linking.decisions(store)
+    links = candidate_links(records, linking.shared_identifiers(store))
+    clusters = cluster(records, links, decisions)
+    used = _links_inside(clusters, links, decisions)
+    counts = linking.apply_clusters(store, clusters, used, actor)
+    return {"records": len(records), "profiles": len(clusters), **counts}
+
+
+def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, int]:
+    """Resolve freshly imported records against the profiles they touch.
+
+    Only the profiles of records sharing an identifier with a new record are
+    looked at, so this stays cheap however large the store is.
+    """
+    groups = linking.shared_identifiers(store, record_ids)
+    touched = {member for _, members in groups for member in members} | set(record_ids)
+    if len(touched) == len(set(record_ids)) and not groups:
+        return {"records": len(record_ids), "moved": 0}
+    around = linking.records(store, touched)
+    profiles = {record.profile_id for record in around.values()}
+    records = linking.records(store, linking.records_of_profiles(store, profiles))
+    links = candidate_links(records, linking.shared_identifiers(store, list(records)))
+    decisions = linking.decisions(store)
+    links += [link for link in linking.links_of_profiles(store, profiles) if link.method != "staff"]
+    clusters = cluster(records, links, decisions)
+    return linking.apply_clusters(store, clusters, _links_inside(clusters, links, decisions), actor)
+
+
+def _links_inside(clusters: list[list[int]], links: list[Link], decisions: dict[tuple[int, int], str]) -> list[Link]:
+    """The links (and staff joins) that hold each cluster together."""
+    cluster_of = {record_id: number for number, group in enumerate(clusters) for record_id in group}
+    staff = [
+        Link(left, right, "staff", 100.0, {"decided": "join"}) for (left, right), d in decisions.items() if d == "join"
+    ]
+    return [
+        link
+        for link in staff + links
+        if link.left in cluster_of and cluster_of.get(link.left) == cluster_of.get(link.right)
+    ]
