@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from cdp import audit, interactions
 from cdp.clock import now
@@ -30,7 +30,7 @@ from cdp.parallel import map_chunks
 from cdp.personal import Place
 from cdp.schema import identifier, import_run, profile, search_token, source_record
 from cdp.search import SearchIndex
-from cdp.store import Store, bulk_insert
+from cdp.store import Store, bulk_insert, next_id
 
 Progress = Callable[[int], None]
 # Called after a contact import commits, with the ids of the new records
@@ -163,15 +163,23 @@ def resolve_mapping(table: Table, overrides: dict[str, str], where: str) -> dict
     """The column → field mapping, or ``ImportRejected`` for a bad ``--map``."""
     if table.canonical:
         return {name: name for name in table.columns if name in CONTACT_FIELDS}
+    problems = _override_problems(table, overrides, CONTACT_FIELDS, "contacts")
+    if problems:
+        raise ImportRejected(where, problems)
+    return map_columns(table.columns, overrides)
+
+
+def _override_problems(
+    table: Table, overrides: dict[str, str], fields: tuple[str, ...], kind: str
+) -> list[tuple[int | None, str]]:
+    """What is wrong with the ``--map`` options for a file of ``kind``."""
     problems: list[tuple[int | None, str]] = []
     for column, name in overrides.items():
         if column not in table.columns:
             problems.append((None, f"--map names the column '{column}', which the file does not have"))
-        if name not in CONTACT_FIELDS:
-            problems.append((None, f"--map names the field '{name}', which is not a contact field"))
-    if problems:
-        raise ImportRejected(where, problems)
-    return map_columns(table.columns, overrides)
+        if name not in fields:
+            problems.append((None, f"--map names the field '{name}', which {kind} do not have"))
+    return problems
 
 
 def prepare(
@@ -312,16 +320,12 @@ def _existing(connection: Connection, source: str, digests: list[bytes]) -> dict
     return found
 
 
-def _next_id(connection: Connection, table) -> int:
-    return (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-
-
 def _insert_new(
     store: Store, connection: Connection, source: str, rows: list[Prepared], key_ids: list[bytes], stamp: str
 ) -> list[int]:
-    first_profile = _next_id(connection, profile)
-    first_record = _next_id(connection, source_record)
-    first_identifier = _next_id(connection, identifier)
+    first_profile = next_id(connection, profile)
+    first_record = next_id(connection, source_record)
+    first_identifier = next_id(connection, identifier)
     profiles, records, identifiers, terms = [], [], [], []
     index = SearchIndex(store.personal)
     for offset, (row, key_id) in enumerate(zip(rows, key_ids, strict=True)):
@@ -417,12 +421,7 @@ def prepare_interactions(
     store: Store, table: Table, kind: str, overrides: dict[str, str], where: str
 ) -> list[interactions.PreparedInteraction]:
     """Normalise every interaction row; collect every problem before rejecting."""
-    problems: list[tuple[int | None, str]] = []
-    for column, name in overrides.items():
-        if column not in table.columns:
-            problems.append((None, f"--map names the column '{column}', which the file does not have"))
-        if name not in interactions.FIELDS[kind]:
-            problems.append((None, f"--map names the field '{name}', which {kind} do not have"))
+    problems = _override_problems(table, overrides, interactions.FIELDS[kind], kind)
     mapping = interactions.map_columns(kind, table.columns, overrides)
     for required in ("contact_id", "occurred_at"):
         if required not in mapping.values():

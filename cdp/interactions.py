@@ -20,7 +20,7 @@ from cdp import normalise
 from cdp.errors import InvalidValue
 from cdp.personal import Place
 from cdp.schema import interaction, source_record
-from cdp.store import Store
+from cdp.store import Store, next_id
 
 KINDS = ("purchases", "messages")
 
@@ -213,9 +213,7 @@ def write(
     ``contacts`` is what ``contacts_by_id`` found for the rows' contact ids.
     """
     known = _known_digests(connection, [contact["id"] for contact in contacts.values()])
-    next_id = (
-        connection.execute(select(interaction.c.id).order_by(interaction.c.id.desc()).limit(1)).scalar() or 0
-    ) + 1
+    new_id = next_id(connection, interaction)
     new_rows = []
     for row in rows:
         contact = contacts[row.contact_id]
@@ -223,11 +221,11 @@ def write(
         if (contact["id"], digest) in known:
             continue
         known.add((contact["id"], digest))
-        place = Place("interaction", "payload", next_id)
+        place = Place("interaction", "payload", new_id)
         details = {"id": row.interaction_id, **row.details}
         new_rows.append(
             {
-                "id": next_id,
+                "id": new_id,
                 "source_record_id": contact["id"],
                 "profile_id": contact["profile_id"],
                 "kind": row.columns.get("kind", "purchase"),
@@ -240,7 +238,7 @@ def write(
                 "imported_at": stamp,
             }
         )
-        next_id += 1
+        new_id += 1
     if new_rows:
         connection.execute(insert(interaction), new_rows)
     return len(new_rows), len(rows) - len(new_rows)

@@ -12,13 +12,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
 from cdp.personal import Place
 from cdp.schema import identifier, interaction, link_decision, profile, profile_link, source_record
-from cdp.store import Store, bulk_insert
+from cdp.store import Store, bulk_insert, next_id
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def _assignments(connection: Connection, clusters: list[list[int]], current: dic
     """The profile each clustered record belongs to from now on."""
     taken: set[int] = set()
     profile_of: dict[int, int] = {}
-    next_profile = (connection.execute(select(func.max(profile.c.id))).scalar() or 0) + 1
+    next_profile = next_id(connection, profile)
     stamp = now()
     for cluster in sorted(clusters, key=len, reverse=True):
         counts: dict[int, int] = {}

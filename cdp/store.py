@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from cdp import migrate
 from cdp.clock import now
@@ -79,6 +79,12 @@ def _outside_transaction(connection: Connection, statement: str) -> None:
     cursor = connection.connection.cursor()
     cursor.execute(statement)
     cursor.close()
+
+
+def next_id(connection: Connection, table: Table) -> int:
+    """The id after the highest in ``table``; safe inside a write unit of work,
+    which holds the write lock."""
+    return (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
