@@ -72,11 +72,23 @@ def candidate_links(records: dict[int, Record], groups: list[tuple[str, list[int
     return [link for link in links if link is not None]
 
 
-def cluster(records: dict[int, Record], links: list[Link], decisions: dict[tuple[int, int], str]) -> list[list[int]]:
-    """Records grouped into people; strongest links first, no conflicting joins."""
+def cluster(
+    records: dict[int, Record], links: list[Link], decisions: dict[tuple[int, int], str]
+) -> tuple[list[list[int]], list[Link]]:
+    """Records grouped into people, and the links that joined them.
+
+    Strongest links first; a link that would bring conflicting records
+    together is skipped. The joining links (one fewer than the records of a
+    profile) are its evidence.
+    """
     members: dict[int, list[int]] = {record_id: [record_id] for record_id in records}
     root = {record_id: record_id for record_id in records}
-    staff = [Link(left, right, "staff", 100.0) for (left, right), decision in decisions.items() if decision == "join"]
+    staff = [
+        Link(left, right, "staff", 100.0, {"decided": "join"})
+        for (left, right), decision in decisions.items()
+        if decision == "join"
+    ]
+    joins: list[Link] = []
     for link in sorted(staff + links, key=lambda link: -link.score):
         if link.left not in root or link.right not in root:
             continue
@@ -87,7 +99,8 @@ def cluster(records: dict[int, Record], links: list[Link], decisions: dict[tuple
         for record_id in members.pop(absorb):
             root[record_id] = keep
             members[keep].append(record_id)
-    return [sorted(group) for group in members.values()]
+        joins.append(link)
+    return [sorted(group) for group in members.values()], joins
 
 
 def _blocked(
@@ -108,9 +121,8 @@ def resolve_all(store: Store, actor: str) -> dict[str, int]:
     records = linking.records(store)
     decisions = linking.decisions(store)
     links = candidate_links(records, linking.shared_identifiers(store))
-    clusters = cluster(records, links, decisions)
-    used = _links_inside(clusters, links, decisions)
-    counts = linking.apply_clusters(store, clusters, used, actor)
+    clusters, joins = cluster(records, links, decisions)
+    counts = linking.apply_clusters(store, clusters, joins, actor)
     return {"records": len(records), "profiles": len(clusters), **counts}
 
 
@@ -130,18 +142,5 @@ def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, in
     links = candidate_links(records, linking.shared_identifiers(store, list(records)))
     decisions = linking.decisions(store)
     links += [link for link in linking.links_of_profiles(store, profiles) if link.method != "staff"]
-    clusters = cluster(records, links, decisions)
-    return linking.apply_clusters(store, clusters, _links_inside(clusters, links, decisions), actor)
-
-
-def _links_inside(clusters: list[list[int]], links: list[Link], decisions: dict[tuple[int, int], str]) -> list[Link]:
-    """The links (and staff joins) that hold each cluster together."""
-    cluster_of = {record_id: number for number, group in enumerate(clusters) for record_id in group}
-    staff = [
-        Link(left, right, "staff", 100.0, {"decided": "join"}) for (left, right), d in decisions.items() if d == "join"
-    ]
-    return [
-        link
-        for link in staff + links
-        if link.left in cluster_of and cluster_of.get(link.left) == cluster_of.get(link.right)
-    ]
+    clusters, joins = cluster(records, links, decisions)
+    return linking.apply_clusters(store, clusters, joins, actor)

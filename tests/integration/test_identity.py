@@ -104,3 +104,15 @@ def test_weak_links_do_not_chain_conflicting_records(store: Store, tmp_path: Pat
     import_file(store, write_file(tmp_path, "c.csv", rows), "shop")
     resolve_all(store, actor="test")
     assert not any({"shop:A", "shop:C"} <= group for group in people(store))
+
+
+def test_each_profile_keeps_one_link_per_join_however_often_it_is_resolved(store: Store, tmp_path: Path) -> None:
+    import_file(store, write_file(tmp_path, "shop.csv", SHOP), "shop")
+    three = NEWSLETTER + "N4;Max;Müller;max@example.de\n"
+    import_file(store, write_file(tmp_path, "nl.csv", three), "newsletter")
+    for _ in range(2):
+        resolve_new(store, [record.id for record in linking.records(store).values()], actor="test")
+        resolve_all(store, actor="test")
+    [max_profile] = {r.profile_id for r in linking.records(store).values() if r.source_id in ("S1", "N1", "N4")}
+    links = linking.links_of(store, max_profile)
+    assert len(links) == 2 and len({(link.left, link.right) for link in links}) == 2

@@ -1,0 +1,247 @@
+"""The probabilistic stage of identity resolution: a Splink (Fellegi-Sunter) model.
+
+The deterministic stage (``identity.resolve``) only joins records that share an identifier. Many
+duplicates share none: a shop order and a newsletter sign-up with a typo in the surname, a POS card
+with the old address. For those, the model weighs every field comparison by how much more often it
+occurs between records of one person (m) than between random records (u), and adds the weights up.
+
+Why it is set up this way:
+
+* The comparison levels are the ones of ``identity.compare`` (exact, nickname, jw_high, jw_mid,
+  phonetic, day_month_swapped …), written as SQL, so the evidence a link carries reads the same as
+  for deterministic links, with a match weight per field.
+* u comes from random pairs; m from expectation maximisation on blocks of same name or same birth
+  date only. Training on address blocks would teach the model that sharing a surname and an address
+  means "same record" when it often means "same household".
+* DuckDB runs in memory with no temp directory, so decrypted personal data never reaches the disk,
+  and with a memory limit.
+* The trained model is a plain dict (Splink's JSON settings with m and u), so it can be kept as text
+  in the store's ``store_meta`` table and used again without retraining.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cdp.linking import Link, Record
+from cdp.normalise import fold
+from identity import compare
+from identity.nicknames import groups
+from identity.phonetic import cologne
+
+MEMORY_LIMIT = "4GB"
+MAX_U_PAIRS = 5e6
+FLOOR_WEIGHT = -99.0  # a level never seen among matches (m = 0); kept finite so evidence stays JSON
+COLUMNS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_name", "email", "phone")
+COMPARISONS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_name", "email", "phone")
+
+
+# Preparing the records.
+
+
+def frame(records: dict[int, Record]) -> pd.DataFrame:
+    """One row per record: folded names, street without number, helper columns for blocking."""
+    rows = [_row(record) for record in records.values()]
+    columns = ["unique_id", *COLUMNS, "first_code", "last_code", "first_initial", "last_initial", "birth_year",
+               "first_groups"]  # fmt: skip
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _row(record: Record) -> dict[str, Any]:
+    fields = record.fields
+    first, last = _folded(fields.get("first_name")), _folded(fields.get("last_name"))
+    birth = fields.get("birth_date") or None
+    return {
+        "unique_id": record.id,
+        "first_name": first,
+        "last_name": last,
+        "birth_date": birth,
+        "postcode": _blank(fields.get("postcode", "").replace(" ", "").upper()),
+        "city": _folded(fields.get("city")),
+        "street_name": _blank(compare._street(fields)) if fields.get("street") else None,
+        "email": _blank(fields.get("email", "").strip().lower()),
+        "phone": _blank(fields.get("phone", "")),
+        "first_code": _blank(cologne(first)) if first else None,
+        "last_code": _blank(cologne(last)) if last else None,
+        "first_initial": first[0] if first else None,
+        "last_initial": last[0] if last else None,
+        "birth_year": birth[:4] if birth else None,
+        "first_groups": sorted(groups(fields["first_name"])) if first else [],
+    }
+
+
+def _folded(value: str | None) -> str | None:
+    return _blank(fold(value)) if value else None
+
+
+def _blank(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+# The comparisons, in the levels of identity.compare.
+
+
+def _level(label: str, sql: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _missing(column: str) -> dict[str, Any]:
+    return _level(compare.MISSING, f'"{column}_l" IS NULL OR "{column}_r" IS NULL', is_null_level=True)
+
+
+def _different() -> dict[str, Any]:
+    return _level(compare.DIFFERENT, "ELSE")
+
+
+def _name_levels(column: str, code: str) -> list[dict[str, Any]]:
+    """exact (term-frequency adjusted), jw_high, jw_mid, phonetic: as ``compare._fuzzy``."""
+    return [
+        _level("exact", f'"{column}_l" = "{column}_r"', tf_adjustment_column=column, tf_adjustment_weight=1.0),
+        _level("jw_high", f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {compare.JW_HIGH}'),
+        _level("jw_mid", f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {compare.JW_MID}'),
+        _level("phonetic", f'"{code}_l" = "{code}_r"'),
+    ]
+
+
+def first_name_comparison() -> dict[str, Any]:
+    exact, *fuzzy = _name_levels("first_name", "first_code")
+    swapped = _level("names_swapped", '"first_name_l" = "last_name_r" AND "last_name_l" = "first_name_r"')
+    nickname = _level("nickname", 'list_has_any("first_groups_l", "first_groups_r")')
+    levels = [_missing("first_name"), exact, swapped, nickname, *fuzzy, _different()]
+    return {"output_column_name": "first_name", "comparison_levels": levels}
+
+
+def last_name_comparison() -> dict[str, Any]:
+    levels = [_missing("last_name"), *_name_levels("last_name", "last_code"), _different()]
+    return {"output_column_name": "last_name", "comparison_levels": levels}
+
+
+def birth_date_comparison() -> dict[str, Any]:
+    """exact, day_month_swapped, one_digit_off, same_year: on the ISO text, as ``compare.birth_date``."""
+    left, right = '"birth_date_l"', '"birth_date_r"'
+    swapped = (f"substr({left}, 1, 4) = substr({right}, 1, 4) AND substr({left}, 6, 2) = substr({right}, 9, 2) "
+               f"AND substr({left}, 9, 2) = substr({right}, 6, 2)")  # fmt: skip
+    levels = [
+        _missing("birth_date"),
+        _level("exact", f"{left} = {right}"),
+        _level("day_month_swapped", swapped),
+        _level("one_digit_off", f"levenshtein({left}, {right}) <= 1"),
+        _level("same_year", f"substr({left}, 1, 4) = substr({right}, 1, 4)"),
+        _different(),
+    ]
+    return {"output_column_name": "birth_date", "comparison_levels": levels}
+
+
+def exact_comparison(column: str) -> dict[str, Any]:
+    levels = [_missing(column), _level("exact", f'"{column}_l" = "{column}_r"'), _different()]
+    return {"output_column_name": column, "comparison_levels": levels}
+
+
+# Which pairs are compared at all; each rule is a reason a person would look at two records.
+
+BLOCKING_RULES = (
+    ("last_name", "first_initial"),  # same surname, same first letter of the first name
+    ("birth_date",),  # same birth date
+    ("postcode", "last_initial"),  # same postcode, same first letter of the surname
+    ("email",),
+    ("phone",),
+    ("last_code", "birth_year"),  # surnames that sound alike (Meyer/Maier), same birth year
+)
+TRAINING_BLOCKS = (("last_name", "first_initial"), ("birth_date",))  # no address: "same person", not "household"
+PRIOR_RULES = (("email",), ("first_name", "last_name", "birth_date"))  # near-certain matches, for λ
+
+
+def settings() -> Any:
+    """Untrained Splink settings: the comparisons and the blocking rules above."""
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    comparisons = [first_name_comparison(), last_name_comparison(), birth_date_comparison()]
+    comparisons += [exact_comparison(column) for column in ("postcode", "city", "street_name", "email", "phone")]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[cl.CustomComparison(**comparison) for comparison in comparisons],
+        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING_RULES],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,  # needed for the gamma (level) columns; the output stays in memory
+    )
+
+
+@contextmanager
+def _linker(records: dict[int, Record], model: Any, memory_limit: str) -> Iterator[Any]:
+    """A Splink linker over ``records`` in a private in-memory DuckDB that never spills to disk."""
+    from splink import DuckDBAPI, Linker
+
+    connection = duckdb.connect(":memory:", config={"temp_directory": "", "memory_limit": memory_limit})
+    try:
+        table = DuckDBAPI(connection).register(frame(records), dataset_display_name="records")
+        yield Linker(table, model, log_level=logging.ERROR)
+    finally:
+        connection.close()
+
+
+# Training and prediction.
+
+
+def train(records: dict[int, Record], seed: int = 1, memory_limit: str = MEMORY_LIMIT) -> dict:
+    """A trained model as a JSON-able dict (Splink settings with m and u per level)."""
+    from splink import block_on
+
+    with _linker(records, settings(), memory_limit) as linker:
+        training = linker.training
+        training.estimate_probability_two_random_records_match([block_on(*rule) for rule in PRIOR_RULES], recall=0.7)
+        training.estimate_u_using_random_sampling(max_pairs=MAX_U_PAIRS, seed=seed)
+        for rule in TRAINING_BLOCKS:
+            training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+        return linker.misc.save_model_to_json()
+
+
+def predict(records: dict[int, Record], model: dict, threshold: float, memory_limit: str = MEMORY_LIMIT) -> list[Link]:
+    """Links between records whose match probability is at least ``threshold``, with per-field evidence."""
+    if len(records) < 2:
+        return []
+    labels = level_labels(model)
+    with _linker(records, model, memory_limit) as linker:
+        scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        rows = scored.as_pandas_dataframe()
+    return [_link(row, labels) for row in rows.to_dict("records")]
+
+
+def level_labels(model: dict) -> dict[str, dict[int, str]]:
+    """Per comparison, the label of each gamma value (Splink numbers the non-null levels from the top down)."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        real = [level for level in levels if not level.get("is_null_level")]
+        by_gamma = {len(real) - 1 - index: level["label_for_charts"] for index, level in enumerate(real)}
+        labels[comparison["output_column_name"]] = {-1: compare.MISSING, **by_gamma}
+    return labels
+
+
+def _link(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> Link:
+    found: dict[str, Any] = {}
+    for name, by_gamma in labels.items():
+        found[name] = by_gamma.get(int(row[f"gamma_{name}"]), "unknown")
+        found[f"{name}_weight"] = round(_weight(row, name), 2)
+    found["total"] = round(float(row["match_weight"]), 2)
+    found["probability"] = round(float(row["match_probability"]), 4)
+    low, high = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+    return Link(low, high, "model", float(row["match_weight"]), found)
+
+
+def _weight(row: dict[str, Any], name: str) -> float:
+    """The match weight (log2 Bayes factor) one comparison contributed, term-frequency adjustment included."""
+    weight = float(row[f"mw_{name}"])
+    adjustment = row.get(f"mw_tf_adj_{name}")
+    if adjustment is not None and not pd.isna(adjustment):
+        weight += float(adjustment)
+    return weight if math.isfinite(weight) else FLOOR_WEIGHT
