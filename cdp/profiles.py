@@ -59,6 +59,7 @@ class Profile:
     updated_at: str
     fields: dict[str, Observed] = field(default_factory=dict)
     alternatives: dict[str, list[Observed]] = field(default_factory=dict)
+    observations: dict[str, list[Observed]] = field(default_factory=dict)
     sources: list[SourceRef] = field(default_factory=list)
     staff: dict[str, str | None] = field(default_factory=dict)
 
@@ -73,12 +74,17 @@ class Profile:
 
     @property
     def identifiers(self) -> list[tuple[str, str, str]]:
-        """``(kind, value, source)`` of every identifier from every record."""
-        found = []
+        """``(kind, value, sources)`` of every identifier, each once.
+
+        Spellings that differ only in case (as emails often do) count as one.
+        """
+        found: dict[tuple[str, str], tuple[str, list[str]]] = {}
         for name in IDENTIFIER_FIELDS:
-            for observed in [self.fields[name], *self.alternatives.get(name, [])] if name in self.fields else []:
-                found.append((name, observed.value, observed.source))
-        return found
+            for value in self.observations.get(name, []):
+                _shown, sources = found.setdefault((name, value.value.casefold()), (value.value, []))
+                if value.source not in sources:
+                    sources.append(value.source)
+        return [(kind, shown, ", ".join(sources)) for (kind, _), (shown, sources) in found.items()]
 
     @property
     def address_form(self) -> str:
@@ -169,6 +175,7 @@ def _profile(row) -> Profile:
 
 
 def _choose(result: Profile, observations: dict[str, list[Observed]], choices: dict[tuple[int, str], int]) -> None:
+    result.observations = observations
     for name, values in observations.items():
         golden = _golden(values, choices.get((result.id, name)))
         result.fields[name] = golden

@@ -320,3 +320,14 @@ def test_pushed_record_joins_the_profile_and_the_page_says_why(app: Flask, clien
     page = client.get(f"/profiles/{found.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Why these records belong together" in page
     assert "same Email; first name a short form of the other; surname equal" in page
+
+
+def test_an_identifier_from_several_sources_is_listed_once_with_its_sources(app: Flask, client: FlaskClient) -> None:
+    token = create_token(app.extensions["cdp_store"], "newsletter", "sales", actor="test")
+    record = {"id": "N1", "first_name": "Max", "last_name": "Müller", "email": "MAX.MUELLER@example.de"}
+    client.post(
+        "/api/v1/contacts?source=newsletter", json={"records": [record]}, headers={"Authorization": f"Bearer {token}"}
+    )
+    [found] = profiles.search(app.extensions["cdp_store"], "max.mueller@example.de", "DE")
+    emails = [entry for entry in found.identifiers if entry[0] == "email"]
+    assert len(emails) == 1 and set(emails[0][2].split(", ")) == {"webshop", "newsletter"}
