@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,7 @@ class Wiring:
     """What the layers above the core plug into its commands (set by web.cli)."""
 
     after_import: AfterImport | None = None
+    resolve_all: Callable[[Store, str], object] | None = None
 
 
 def wiring() -> Wiring:
@@ -210,6 +211,8 @@ def demo(people: int, seed: int) -> None:
     try:
         region = config.default_region()
         click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=wiring().after_import))
+        if wiring().resolve_all is not None:
+            wiring().resolve_all(store, "demo")
         passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
         for role, password in passwords.items():
             add_user(store, f"demo-{role}", role, password, actor="demo")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
 from cdp import migrate
 from cdp.clock import now
@@ -68,6 +68,12 @@ class Store:
                 value = create()
                 connection.execute(insert(store_meta).values(name=name, value=value))
         return value
+
+    def set_meta(self, name: str, value: str) -> None:
+        """Keep ``value`` in ``store_meta`` under ``name``, replacing any earlier one."""
+        with self.write() as connection:
+            connection.execute(delete(store_meta).where(store_meta.c.name == name))
+            connection.execute(insert(store_meta).values(name=name, value=value))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -109,7 +109,7 @@ def address(left: dict[str, str], right: dict[str, str]) -> str:
     if not (left.get("postcode") or left.get("city")) or not (right.get("postcode") or right.get("city")):
         return MISSING
     same_postcode = bool(left.get("postcode")) and left.get("postcode") == right.get("postcode")
-    same_street = bool(left.get("street")) and _street(left) == _street(right)
+    same_street = bool(left.get("street")) and street_name(left) == street_name(right)
     if same_postcode and same_street and _house(left) and _house(left) == _house(right):
         return "same_house"
     if same_postcode and same_street:
@@ -121,7 +121,7 @@ def address(left: dict[str, str], right: dict[str, str]) -> str:
     return DIFFERENT
 
 
-def _street(fields: dict[str, str]) -> str:
+def street_name(fields: dict[str, str]) -> str:
     """The street without its number, folded, with 'straße'/'str.' spelled one way."""
     street = fold(fields.get("street", "")).replace("strasse", "str").replace("str.", "str")
     return " ".join(part for part in street.split() if not any(ch.isdigit() for ch in part))

@@ -40,7 +40,6 @@ MEMORY_LIMIT = "4GB"
 MAX_U_PAIRS = 5e6
 FLOOR_WEIGHT = -99.0  # a level never seen among matches (m = 0); kept finite so evidence stays JSON
 COLUMNS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_name", "email", "phone")
-COMPARISONS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_name", "email", "phone")
 
 
 # Preparing the records.
@@ -65,7 +64,7 @@ def _row(record: Record) -> dict[str, Any]:
         "birth_date": birth,
         "postcode": _blank(fields.get("postcode", "").replace(" ", "").upper()),
         "city": _folded(fields.get("city")),
-        "street_name": _blank(compare._street(fields)) if fields.get("street") else None,
+        "street_name": _blank(compare.street_name(fields)) if fields.get("street") else None,
         "email": _blank(fields.get("email", "").strip().lower()),
         "phone": _blank(fields.get("phone", "")),
         "first_code": _blank(cologne(first)) if first else None,
@@ -157,6 +156,10 @@ BLOCKING_RULES = (
 )
 TRAINING_BLOCKS = (("last_name", "first_initial"), ("birth_date",))  # no address: "same person", not "household"
 PRIOR_RULES = (("email",), ("first_name", "last_name", "birth_date"))  # near-certain matches, for λ
+
+
+# Splink is imported where it is used: it takes about a second to import,
+# and every ``cdp`` command would pay for it otherwise.
 
 
 def settings() -> Any:

@@ -15,6 +15,7 @@ never undone by a run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from itertools import combinations
 
@@ -22,7 +23,14 @@ from cdp import linking
 from cdp.linking import Link, Record
 from cdp.store import Store
 from identity import compare
+from identity import model as match_model
 
+# A model trained on fewer records learns noise; smaller stores use the
+# deterministic stage only.
+MODEL_MIN_RECORDS = 1000
+AUTO_JOIN = 0.95
+# Staff decisions first, then shared identifiers, then the model's links.
+PRIORITY = {"staff": 0, "identifier": 1, "model": 2}
 STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
 AGREEING_FIRST_NAMES = ("exact", "nickname", "jw_high")
 
@@ -89,7 +97,7 @@ def cluster(
         if decision == "join"
     ]
     joins: list[Link] = []
-    for link in sorted(staff + links, key=lambda link: -link.score):
+    for link in sorted(staff + links, key=lambda link: (PRIORITY[link.method], -link.score)):
         if link.left not in root or link.right not in root:
             continue
         a, b = root[link.left], root[link.right]
@@ -116,11 +124,27 @@ def _blocked(
     return False
 
 
-def resolve_all(store: Store, actor: str) -> dict[str, int]:
+def model_links(store: Store, records: dict[int, Record], retrain: bool = False) -> list[Link]:
+    """Links the trained model is sure of (probability ≥ ``AUTO_JOIN``).
+
+    The model is trained once on the store's own records and kept in the
+    encrypted store; ``retrain`` trains it afresh.
+    """
+    if len(records) < MODEL_MIN_RECORDS:
+        return []
+    text = None if retrain else store.meta("identity_model")
+    if text is None:
+        trained = json.dumps(match_model.train(records))
+        store.set_meta("identity_model", trained)
+        text = trained
+    return match_model.predict(records, json.loads(text), AUTO_JOIN)
+
+
+def resolve_all(store: Store, actor: str, retrain: bool = False) -> dict[str, int]:
     """Re-run resolution over every record, respecting staff decisions."""
     records = linking.records(store)
     decisions = linking.decisions(store)
-    links = candidate_links(records, linking.shared_identifiers(store))
+    links = candidate_links(records, linking.shared_identifiers(store)) + model_links(store, records, retrain)
     clusters, joins = cluster(records, links, decisions)
     counts = linking.apply_clusters(store, clusters, joins, actor)
     return {"records": len(records), "profiles": len(clusters), **counts}

@@ -13,7 +13,7 @@ import waitress
 from cdp import config
 from cdp.cli import Wiring, main
 from identity import cli as identity_cli
-from identity.resolve import resolve_new
+from identity.resolve import resolve_all, resolve_new
 from web.app import create_app
 
 
@@ -39,7 +39,7 @@ __all__ = ["identity_cli", "run"]
 
 def run() -> None:
     """The ``cdp`` program: every command, with identity resolution after imports."""
-    main(obj=Wiring(after_import=resolve_new))
+    main(obj=Wiring(after_import=resolve_new, resolve_all=resolve_all))
 
 
 if __name__ == "__main__":
