@@ -4,7 +4,11 @@ and keeps members of one household apart."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +96,30 @@ def test_household_is_not_linked(trained: tuple[dict[int, Record], dict]) -> Non
     ids = {fields["first_name"]: i for i, fields in ((i, r.fields) for i, r in records.items()) if i >= 300}
     pairs = {(link.left, link.right) for link in model.predict(records, settings, 0.5, memory_limit="1GB")}
     assert tuple(sorted((ids["Sabine"], ids["Thomas"]))) not in pairs
+
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_model import _dataset
+from identity import model
+records = _dataset()
+for record in records.values():
+    record.fields["last_name"] = "Zqxmarker" + record.fields["last_name"]
+model.predict(records, model.train(records, seed=1, memory_limit="1GB"), 0.5, memory_limit="1GB")
+print("done")
+"""
+
+
+def test_training_and_prediction_write_no_personal_data_to_disk(tmp_path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    environ = {**os.environ, "TMPDIR": str(work), "HOME": str(work)}
+    script = SCRIPT.format(tests=str(Path(__file__).parent))
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=work, env=environ, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0 and "done" in result.stdout, result.stderr[-2000:]
+    for path in work.rglob("*"):
+        if path.is_file():
+            assert b"zqxmarker" not in path.read_bytes().lower(), path
