@@ -46,8 +46,11 @@ test: install /usr/bin/chromium
 	$(BIN)/pytest
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/web_latency.py
+	$(BIN)/python bench/identity_peers.py
+	$(BIN)/python bench/identity_quality.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis web/static/vendor $(CATALOG)
