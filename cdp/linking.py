@@ -12,12 +12,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
 from cdp.personal import Place
-from cdp.schema import identifier, interaction, link_decision, profile, profile_link, source_record
+from cdp.schema import identifier, interaction, link_decision, profile, profile_link, review_pair, source_record
 from cdp.store import Store, bulk_insert, next_id
 
 
@@ -218,6 +218,61 @@ def links_of(store: Store, profile_id: int) -> list[Link]:
     return [
         Link(row.left_record_id, row.right_record_id, row.method, row.score, json.loads(row.evidence)) for row in rows
     ]
+
+
+def replace_review(store: Store, pairs: list[Link]) -> None:
+    """The review queue becomes exactly ``pairs`` (probability in the score)."""
+    stamp = now()
+    with store.write() as connection:
+        connection.execute(delete(review_pair))
+        bulk_insert(
+            connection,
+            review_pair,
+            [
+                {
+                    "left_record_id": pair.left,
+                    "right_record_id": pair.right,
+                    "probability": pair.score,
+                    "evidence": json.dumps(pair.evidence, sort_keys=True),
+                    "created_at": stamp,
+                }
+                for pair in pairs
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One uncertain pair, with both records, for staff to compare side by side."""
+
+    left: Record
+    right: Record
+    probability: float
+    evidence: dict
+
+
+def review_queue(store: Store, limit: int = 20) -> tuple[list[ReviewItem], int]:
+    """The most likely uncertain pairs first, and how many wait in all."""
+    with store.read() as connection:
+        total = connection.execute(select(func.count()).select_from(review_pair)).scalar_one()
+        rows = connection.execute(select(review_pair).order_by(review_pair.c.probability.desc()).limit(limit)).all()
+    wanted = records(store, {row.left_record_id for row in rows} | {row.right_record_id for row in rows})
+    items = [
+        ReviewItem(wanted[row.left_record_id], wanted[row.right_record_id], row.probability, json.loads(row.evidence))
+        for row in rows
+        if row.left_record_id in wanted and row.right_record_id in wanted
+    ]
+    return items, total
+
+
+def settle_review(store: Store, left: int, right: int, decision: str, actor: str) -> None:
+    """Record the staff decision on a queued pair and take it off the queue."""
+    decide(store, left, right, decision, actor)
+    low, high = sorted((left, right))
+    with store.write() as connection:
+        connection.execute(
+            delete(review_pair).where(review_pair.c.left_record_id == low, review_pair.c.right_record_id == high)
+        )
 
 
 def records_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[int]:

@@ -255,3 +255,14 @@ link_decision = Table(
     CheckConstraint("decision IN ('join', 'apart')", name="decision"),
     CheckConstraint("left_record_id < right_record_id", name="ordered"),
 )
+
+# Pairs the match model is unsure of (between its thresholds), for staff.
+review_pair = Table(
+    "review_pair",
+    metadata,
+    Column("left_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("right_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("probability", Float, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)

@@ -29,6 +29,8 @@ from identity import model as match_model
 # deterministic stage only.
 MODEL_MIN_RECORDS = 1000
 AUTO_JOIN = 0.95
+# Pairs the model rates between REVIEW_FROM and AUTO_JOIN go to staff.
+REVIEW_FROM = 0.5
 # Staff decisions first, then shared identifiers, then the model's links.
 PRIORITY = {"staff": 0, "identifier": 1, "model": 2}
 STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
@@ -124,30 +126,60 @@ def _blocked(
     return False
 
 
-def model_links(store: Store, records: dict[int, Record], retrain: bool = False) -> list[Link]:
-    """Links the trained model is sure of (probability ≥ ``AUTO_JOIN``).
+def model_links(store: Store, records: dict[int, Record], retrain: bool = False) -> tuple[list[Link], list[Link]]:
+    """Links the trained model is sure of (probability ≥ ``AUTO_JOIN``), and
+    the pairs it is unsure of (from ``REVIEW_FROM``), each with its evidence.
 
     The model is trained once on the store's own records and kept in the
     encrypted store; ``retrain`` trains it afresh.
     """
     if len(records) < MODEL_MIN_RECORDS:
-        return []
+        return [], []
     text = None if retrain else store.meta("identity_model")
     if text is None:
         trained = json.dumps(match_model.train(records))
         store.set_meta("identity_model", trained)
         text = trained
-    return match_model.predict(records, json.loads(text), AUTO_JOIN)
+    scored = match_model.predict(records, json.loads(text), REVIEW_FROM)
+    sure = [link for link in scored if link.evidence["probability"] >= AUTO_JOIN]
+    unsure = [link for link in scored if link.evidence["probability"] < AUTO_JOIN]
+    return sure, unsure
 
 
 def resolve_all(store: Store, actor: str, retrain: bool = False) -> dict[str, int]:
     """Re-run resolution over every record, respecting staff decisions."""
     records = linking.records(store)
     decisions = linking.decisions(store)
-    links = candidate_links(records, linking.shared_identifiers(store)) + model_links(store, records, retrain)
+    sure, unsure = model_links(store, records, retrain)
+    links = candidate_links(records, linking.shared_identifiers(store)) + sure
     clusters, joins = cluster(records, links, decisions)
     counts = linking.apply_clusters(store, clusters, joins, actor)
-    return {"records": len(records), "profiles": len(clusters), **counts}
+    review = _still_open(unsure, clusters, records, decisions)
+    linking.replace_review(store, review)
+    return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
+
+
+def _still_open(
+    unsure: list[Link], clusters: list[list[int]], records: dict[int, Record], decisions: dict[tuple[int, int], str]
+) -> list[Link]:
+    """Uncertain pairs worth a person's look: in different profiles, not
+    decided by staff, and not certainly different people."""
+    cluster_of = {record_id: number for number, group in enumerate(clusters) for record_id in group}
+    return [
+        Link(link.left, link.right, "model", link.evidence["probability"], link.evidence)
+        for link in unsure
+        if cluster_of[link.left] != cluster_of[link.right]
+        and (link.left, link.right) not in decisions
+        and not conflict(records[link.left], records[link.right])
+    ]
+
+
+def settle(store: Store, left: int, right: int, decision: str, actor: str) -> None:
+    """A staff decision on a pair: recorded, taken off the review queue and,
+    for a join, carried out at once."""
+    linking.settle_review(store, left, right, decision, actor)
+    if decision == "join":
+        resolve_new(store, [left, right], actor)
 
 
 def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, int]:
@@ -158,7 +190,8 @@ def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, in
     """
     groups = linking.shared_identifiers(store, record_ids)
     touched = {member for _, members in groups for member in members} | set(record_ids)
-    if len(touched) == len(set(record_ids)) and not groups:
+    decided = {record_id for pair in linking.decisions(store) for record_id in pair} & set(record_ids)
+    if not groups and not decided:
         return {"records": len(record_ids), "moved": 0}
     around = linking.records(store, touched)
     profiles = {record.profile_id for record in around.values()}

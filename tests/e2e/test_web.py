@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp import profiles
+from cdp import linking, profiles
 from cdp.accounts import disable_user
 from cdp.tokens import create_token
 from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
@@ -331,3 +331,38 @@ def test_an_identifier_from_several_sources_is_listed_once_with_its_sources(app:
     [found] = profiles.search(app.extensions["cdp_store"], "max.mueller@example.de", "DE")
     emails = [entry for entry in found.identifiers if entry[0] == "email"]
     assert len(emails) == 1 and set(emails[0][2].split(", ")) == {"webshop", "newsletter"}
+
+
+def queue_pair(app: Flask, first: str, second: str) -> tuple[int, int]:
+    """Put the records of two customers on the review queue; their record ids."""
+    store = app.extensions["cdp_store"]
+    records = linking.records(store).values()
+    left = next(r.id for r in records if r.fields.get("first_name") == first)
+    right = next(r.id for r in records if r.fields.get("first_name") == second)
+    low, high = sorted((left, right))
+    linking.replace_review(store, [linking.Link(low, high, "model", 0.7, {"probability": 0.7, "last_name": "exact"})])
+    return low, high
+
+
+def test_review_queue_joins_a_pair_with_one_click(app: Flask, client: FlaskClient) -> None:
+    low, high = queue_pair(app, "Max", "Alex")
+    sign_in(client, "marketing")
+    page = client.get("/review").get_data(as_text=True)
+    assert "Are these the same person?" in page and "1 pair waits for a decision." in page
+    token = csrf_token(client, "/review")
+    answer = client.post(
+        f"/review/{low}/{high}", data={"decision": "join"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == ""
+    profiles_now = {r.id: r.profile_id for r in linking.records(app.extensions["cdp_store"]).values()}
+    assert profiles_now[low] == profiles_now[high]
+    assert "Nothing to review." in client.get("/review").get_data(as_text=True)
+
+
+def test_keeping_apart_holds_against_later_runs(app: Flask, client: FlaskClient) -> None:
+    low, high = queue_pair(app, "Max", "Alex")
+    sign_in(client, "sales")
+    token = csrf_token(client, "/review")
+    client.post(f"/review/{low}/{high}", data={"decision": "apart", "csrf_token": token})
+    assert linking.decisions(app.extensions["cdp_store"])[(low, high)] == "apart"
+    assert client.post(f"/review/{low}/{high}", data={"decision": "maybe", "csrf_token": token}).status_code == 400

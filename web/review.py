@@ -1,0 +1,34 @@
+"""The identity review queue: uncertain pairs side by side, join or keep apart."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from cdp import linking
+from identity.resolve import settle
+from web.access import ALL_STAFF, allow
+from web.context import actor, store
+
+blueprint = Blueprint("review", __name__, url_prefix="/review")
+DECISIONS = ("join", "apart")
+COMPARED = ("first_name", "last_name", "birth_date", "email", "phone", "street", "postcode", "city", "company")
+
+
+@blueprint.get("")
+@allow(*ALL_STAFF)
+def queue():
+    items, total = linking.review_queue(store())
+    return render_template("review.html", items=items, total=total, compared=COMPARED)
+
+
+@blueprint.post("/<int:left>/<int:right>")
+@allow(*ALL_STAFF)
+def decide(left: int, right: int):
+    """Join or keep apart; htmx removes the row, a plain form returns to the queue."""
+    decision = request.form.get("decision")
+    if decision not in DECISIONS or left == right:
+        abort(400)
+    settle(store(), left, right, decision, actor())
+    if request.headers.get("HX-Request") == "true":
+        return ""
+    return redirect(url_for("review.queue"))
