@@ -275,6 +275,14 @@ def settle_review(store: Store, left: int, right: int, decision: str, actor: str
         )
 
 
+def profile_of_record(store: Store, record_id: int) -> int:
+    """The profile a source record belongs to now."""
+    with store.read() as connection:
+        return connection.execute(
+            select(source_record.c.profile_id).where(source_record.c.id == record_id)
+        ).scalar_one()
+
+
 def records_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[int]:
     """The ids of every source record in these profiles."""
     wanted = list(profile_ids)

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from itertools import combinations
 
 from cdp import linking
+from cdp.errors import NotFound
 from cdp.linking import Link, Record
 from cdp.store import Store
 from identity import compare
@@ -172,6 +173,25 @@ def _still_open(
         and (link.left, link.right) not in decisions
         and not conflict(records[link.left], records[link.right])
     ]
+
+
+def split_out(store: Store, profile_id: int, record_id: int, actor: str) -> None:
+    """Take one record out of a profile for good: staff decide it is apart
+    from every other record there, and the profile is re-clustered."""
+    others = [other for other in linking.records_of_profiles(store, [profile_id]) if other != record_id]
+    for other in others:
+        linking.decide(store, record_id, other, "apart", actor)
+    resolve_new(store, [record_id, *others], actor)
+
+
+def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: str) -> None:
+    """Join two profiles because staff say they are one person."""
+    first = linking.records_of_profiles(store, [profile_id])
+    second = linking.records_of_profiles(store, [other_profile_id])
+    if not first or not second:
+        raise NotFound("One of the two profiles does not exist.")
+    linking.decide(store, first[0], second[0], "join", actor)
+    resolve_new(store, [*first, *second], actor)
 
 
 def settle(store: Store, left: int, right: int, decision: str, actor: str) -> None:

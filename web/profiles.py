@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from cdp import linking, profiles
 from cdp.errors import InvalidValue
 from cdp.salutation import greeting
+from identity import resolve
 from web.access import ALL_STAFF, allow
 from web.context import actor, region, store
 
@@ -96,6 +97,32 @@ def _salutation_response(profile_id: int, error: str | None) -> str:
     links = linking.links_of(store(), profile_id)
     context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error}
     return render_template("profile.html", **context)
+
+
+@blueprint.post("/profiles/<int:profile_id>/split/<int:record_id>")
+@allow(*ALL_STAFF)
+def split(profile_id: int, record_id: int):
+    """Take a wrongly joined record out of this profile; later runs respect it."""
+    profile = profiles.load(store(), profile_id)
+    if not _may_see(profile) or record_id not in {ref.record_id for ref in profile.sources}:
+        abort(404)
+    resolve.split_out(store(), profile_id, record_id, actor())
+    return redirect(url_for("profiles.show", profile_id=profile_id))
+
+
+@blueprint.post("/profiles/<int:profile_id>/join")
+@allow(*ALL_STAFF)
+def join(profile_id: int):
+    """Join another profile (by its number) into this one."""
+    other = request.form.get("other", type=int)
+    if other is None or other == profile_id:
+        abort(400)
+    for checked in (profile_id, other):
+        if not _may_see(profiles.load(store(), checked)):
+            abort(403)
+    anchor = profiles.load(store(), profile_id).sources[0].record_id
+    resolve.join_profiles(store(), profile_id, other, actor())
+    return redirect(url_for("profiles.show", profile_id=linking.profile_of_record(store(), anchor)))
 
 
 def _greetings(profile: profiles.Profile) -> dict[str, str]:

@@ -366,3 +366,25 @@ def test_keeping_apart_holds_against_later_runs(app: Flask, client: FlaskClient)
     client.post(f"/review/{low}/{high}", data={"decision": "apart", "csrf_token": token})
     assert linking.decisions(app.extensions["cdp_store"])[(low, high)] == "apart"
     assert client.post(f"/review/{low}/{high}", data={"decision": "maybe", "csrf_token": token}).status_code == 400
+
+
+def test_staff_split_a_record_out_and_join_profiles_again(app: Flask, client: FlaskClient) -> None:
+    token = create_token(app.extensions["cdp_store"], "newsletter", "sales", actor="test")
+    record = {"id": "N1", "first_name": "Maximilian", "last_name": "Mueller", "email": "MAX.MUELLER@example.de"}
+    client.post(
+        "/api/v1/contacts?source=newsletter", json={"records": [record]}, headers={"Authorization": f"Bearer {token}"}
+    )
+    store = app.extensions["cdp_store"]
+    [joined] = profiles.search(store, "max.mueller@example.de", "DE")
+    newsletter = next(ref.record_id for ref in joined.sources if ref.source == "newsletter")
+    sign_in(client, "sales")
+    csrf = csrf_token(client, f"/profiles/{joined.id}")
+    assert client.post(f"/profiles/{joined.id}/split/{newsletter}", data={"csrf_token": csrf}).status_code == 302
+    apart = linking.profile_of_record(store, newsletter)
+    assert apart != joined.id and len(profiles.load(store, joined.id).sources) == 1
+    again = client.post(f"/profiles/{joined.id}/join", data={"other": apart, "csrf_token": csrf})
+    assert again.status_code == 302
+    assert linking.profile_of_record(store, newsletter) == linking.profile_of_record(
+        store, profiles.load(store, int(again.headers["Location"].rsplit("/", 1)[1])).sources[0].record_id
+    )
+    assert len(profiles.search(store, "max.mueller@example.de", "DE")[0].sources) == 2
