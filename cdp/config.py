@@ -29,6 +29,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CDP_PORT", "5000", "Port 'cdp serve' listens on."),
     Setting("CDP_TLS", "off", "Set to 'on' when Kundenbild is served over HTTPS: secure cookies and HSTS."),
     Setting("CDP_THREADS", "8", "Worker threads of the web server (at most 60)."),
+    Setting(
+        "CDP_SOURCE_TRUST",
+        "webshop,support",
+        "Sources from most to least trusted, for fields whose value the most trusted source decides.",
+    ),
     Setting("CDP_PROXY", "off", "Set to 'on' behind one reverse proxy, to trust its X-Forwarded-For/-Proto."),
 )
 

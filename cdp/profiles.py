@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select, true, update
 
-from cdp import audit
+from cdp import audit, config, survivorship
 from cdp.clock import now
 from cdp.errors import InvalidValue, NotFound
 from cdp.fields import IDENTIFIER_FIELDS
@@ -177,7 +177,7 @@ def _profile(row) -> Profile:
 def _choose(result: Profile, observations: dict[str, list[Observed]], choices: dict[tuple[int, str], int]) -> None:
     result.observations = observations
     for name, values in observations.items():
-        golden = _golden(values, choices.get((result.id, name)))
+        golden = _golden(name, values, choices.get((result.id, name)))
         result.fields[name] = golden
         result.alternatives[name] = _distinct([value for value in values if value is not golden], golden.value)
 
@@ -187,11 +187,17 @@ def _open_record(store: Store, record) -> dict:
     return store.personal.open(bytes(record.key_id), place, bytes(record.payload)) or {}
 
 
-def _golden(values: list[Observed], chosen_record: int | None) -> Observed:
+def _golden(name: str, values: list[Observed], chosen_record: int | None) -> Observed:
+    """A staff or rule choice stored for the profile, else the field's survivorship rule."""
     for value in values:
         if value.record_id == chosen_record:
             return value
-    return max(values, key=lambda value: (value.seen_at, -value.record_id))
+    return survivorship.choose(name, values, source_trust())
+
+
+def source_trust() -> tuple[str, ...]:
+    """Sources from most to least trusted (``CDP_SOURCE_TRUST``)."""
+    return tuple(part.strip() for part in (config.setting("CDP_SOURCE_TRUST") or "").split(",") if part.strip())
 
 
 def _distinct(values: list[Observed], golden_value: str) -> list[Observed]:
