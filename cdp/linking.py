@@ -211,13 +211,7 @@ def _replace_links(
 
 def links_of(store: Store, profile_id: int) -> list[Link]:
     """The stored evidence of one profile."""
-    with store.read() as connection:
-        rows = connection.execute(
-            select(profile_link).where(profile_link.c.profile_id == profile_id).order_by(profile_link.c.id)
-        ).all()
-    return [
-        Link(row.left_record_id, row.right_record_id, row.method, row.score, json.loads(row.evidence)) for row in rows
-    ]
+    return links_of_profiles(store, [profile_id])
 
 
 def replace_review(store: Store, pairs: list[Link]) -> None:
@@ -295,7 +289,9 @@ def records_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[int]:
 def links_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[Link]:
     """The stored links of these profiles, so that re-clustering keeps them."""
     with store.read() as connection:
-        rows = connection.execute(select(profile_link).where(profile_link.c.profile_id.in_(list(profile_ids)))).all()
+        rows = connection.execute(
+            select(profile_link).where(profile_link.c.profile_id.in_(list(profile_ids))).order_by(profile_link.c.id)
+        ).all()
     return [
         Link(row.left_record_id, row.right_record_id, row.method, row.score, json.loads(row.evidence)) for row in rows
     ]
