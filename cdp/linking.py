@@ -124,7 +124,7 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
     replace the stored evidence of every profile touched.
     """
     with store.write() as connection:
-        current = dict(connection.execute(select(source_record.c.id, source_record.c.profile_id)).all())
+        current = _current_profiles(connection, [record_id for cluster in clusters for record_id in cluster])
         profile_of = _assignments(connection, clusters, current)
         moves = {record_id: target for record_id, target in profile_of.items() if current[record_id] != target}
         for record_id, profile_id in moves.items():
@@ -135,6 +135,18 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
         counts = {"moved": len(moves), "profiles_removed": len(removed), "links": len(links)}
         audit.record(connection, actor, "resolve", None, None, counts)
     return counts
+
+
+def _current_profiles(connection: Connection, record_ids: list[int]) -> dict[int, int]:
+    """The profile each of these records is in now (all records' when there are many)."""
+    query = select(source_record.c.id, source_record.c.profile_id)
+    if len(record_ids) > 5000:
+        return dict(connection.execute(query).all())
+    found: dict[int, int] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        found.update(connection.execute(query.where(source_record.c.id.in_(chunk))).all())
+    return found
 
 
 def _assignments(connection: Connection, clusters: list[list[int]], current: dict[int, int]) -> dict[int, int]:
@@ -216,9 +228,25 @@ def links_of(store: Store, profile_id: int) -> list[Link]:
 
 def replace_review(store: Store, pairs: list[Link]) -> None:
     """The review queue becomes exactly ``pairs`` (probability in the score)."""
+    _queue(store, pairs, everything=True)
+
+
+def add_review(store: Store, pairs: list[Link]) -> None:
+    """Put ``pairs`` on the review queue (replacing what it said of them)."""
+    _queue(store, pairs, everything=False)
+
+
+def _queue(store: Store, pairs: list[Link], everything: bool) -> None:
     stamp = now()
     with store.write() as connection:
-        connection.execute(delete(review_pair))
+        if everything:
+            connection.execute(delete(review_pair))
+        for pair in [] if everything else pairs:
+            connection.execute(
+                delete(review_pair).where(
+                    review_pair.c.left_record_id == pair.left, review_pair.c.right_record_id == pair.right
+                )
+            )
         bulk_insert(
             connection,
             review_pair,

@@ -266,3 +266,23 @@ review_pair = Table(
     Column("evidence", Text, nullable=False),
     Column("created_at", Text, nullable=False),
 )
+
+# The match model's blocking keys (keyed hashes of e.g. "surname + first
+# initial"), so that a new record finds the records it must be compared with
+# through an index instead of a batch run. ``rule`` numbers the blocking rule;
+# rules that are only counted give the model its name frequencies. Derived
+# from the source records and rebuilt from them at will.
+blocking_key = Table(
+    "blocking_key",
+    metadata,
+    Column("rule", Integer, primary_key=True),
+    Column("digest", LargeBinary, primary_key=True),
+    Column(
+        "source_record_id",
+        Integer,
+        ForeignKey("source_record.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Index("ix_blocking_key_source_record_id", "source_record_id"),
+    sqlite_with_rowid=False,
+)

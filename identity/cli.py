@@ -9,7 +9,7 @@ import click
 
 from cdp import linking
 from cdp.cli import main, opened_store
-from identity.resolve import resolve_all
+from identity.resolve import STEPS, resolve_all
 
 
 @main.command()
@@ -22,8 +22,13 @@ def resolve(retrain: bool) -> None:
     sure of. Nothing ever joins records that conflict (different birth
     dates or first names, or two members of one household).
     """
-    with opened_store() as store:
-        counts = resolve_all(store, actor="cli", retrain=retrain)
+    with (
+        opened_store() as store,
+        click.progressbar(
+            length=len(STEPS), label="Resolving", file=click.get_text_stream("stderr"), item_show_func=lambda step: step
+        ) as bar,
+    ):
+        counts = resolve_all(store, actor="cli", retrain=retrain, progress=lambda step: bar.update(1, step))
     click.echo(
         f"Resolved {counts['records']} records into {counts['profiles']} profiles "
         f"({counts['moved']} records moved, {counts['profiles_removed']} profiles merged away)."

@@ -47,13 +47,14 @@ COLUMNS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_
 
 def frame(records: dict[int, Record]) -> pd.DataFrame:
     """One row per record: folded names, street without number, helper columns for blocking."""
-    rows = [_row(record) for record in records.values()]
+    rows = [row(record) for record in records.values()]
     columns = ["unique_id", *COLUMNS, "first_code", "last_code", "first_initial", "last_initial", "birth_year",
                "first_groups"]  # fmt: skip
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
-def _row(record: Record) -> dict[str, Any]:
+def row(record: Record) -> dict[str, Any]:
+    """One record as the model compares it (``frame`` makes a table of these)."""
     fields = record.fields
     first, last = _folded(fields.get("first_name")), _folded(fields.get("last_name"))
     birth = fields.get("birth_date") or None
@@ -154,6 +155,20 @@ BLOCKING_RULES = (
     ("phone",),
     ("last_code", "birth_year"),  # surnames that sound alike (Meyer/Maier), same birth year
 )
+# Names counted for the term-frequency adjustment of one new record; numbered after the rules.
+COUNTED = {"first_name": len(BLOCKING_RULES), "last_name": len(BLOCKING_RULES) + 1}
+
+
+def blocking_keys(row: dict[str, Any]) -> list[tuple[int, str]]:
+    """The record's key for each blocking rule it has every value for, and its counted names."""
+    keys = [
+        (number, "\x1f".join(str(row[column]) for column in rule))
+        for number, rule in enumerate(BLOCKING_RULES)
+        if all(row[column] is not None for column in rule)
+    ]
+    return keys + [(number, row[column]) for column, number in COUNTED.items() if row[column] is not None]
+
+
 TRAINING_BLOCKS = (("last_name", "first_initial"), ("birth_date",))  # no address: "same person", not "household"
 PRIOR_RULES = (("email",), ("first_name", "last_name", "birth_date"))  # near-certain matches, for λ
 

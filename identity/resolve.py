@@ -16,15 +16,16 @@ never undone by a run.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations
 
-from cdp import linking
+from cdp import blocking, linking
 from cdp.errors import NotFound
 from cdp.linking import Link, Record
 from cdp.store import Store
 from identity import compare
 from identity import model as match_model
+from identity.score import Scorer
 
 # A model trained on fewer records learns noise; smaller stores use the
 # deterministic stage only.
@@ -36,6 +37,10 @@ REVIEW_FROM = 0.5
 PRIORITY = {"staff": 0, "identifier": 1, "model": 2}
 STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
 AGREEING_FIRST_NAMES = ("exact", "nickname", "jw_high")
+# A blocking key shared by more records than this (a very common surname and
+# initial) finds no candidates for one new record; its other keys still do.
+MAX_BLOCK = 200
+Progress = Callable[[str], None]
 
 
 def evidence(left: Record, right: Record, shared: Iterable[str]) -> dict:
@@ -147,16 +152,31 @@ def model_links(store: Store, records: dict[int, Record], retrain: bool = False)
     return sure, unsure
 
 
-def resolve_all(store: Store, actor: str, retrain: bool = False) -> dict[str, int]:
-    """Re-run resolution over every record, respecting staff decisions."""
+STEPS = ("read", "keys", "model", "identifiers", "cluster", "write")
+
+
+def resolve_all(store: Store, actor: str, retrain: bool = False, progress: Progress | None = None) -> dict[str, int]:
+    """Re-run resolution over every record, respecting staff decisions.
+
+    ``progress`` is told the name of each step of ``STEPS`` as it finishes.
+    """
+    done = progress or (lambda step: None)
     records = linking.records(store)
     decisions = linking.decisions(store)
+    done("read")
+    blocking.rebuild(store, {record_id: match_model.blocking_keys(match_model.row(record))
+                             for record_id, record in records.items()})  # fmt: skip
+    done("keys")
     sure, unsure = model_links(store, records, retrain)
+    done("model")
     links = candidate_links(records, linking.shared_identifiers(store)) + sure
+    done("identifiers")
     clusters, joins = cluster(records, links, decisions)
+    done("cluster")
     counts = linking.apply_clusters(store, clusters, joins, actor)
     review = _still_open(unsure, clusters, records, decisions)
     linking.replace_review(store, review)
+    done("write")
     return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
 
 
@@ -203,21 +223,78 @@ def settle(store: Store, left: int, right: int, decision: str, actor: str) -> No
 
 
 def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, int]:
-    """Resolve freshly imported records against the profiles they touch.
+    """Resolve freshly imported (or changed) records against the profiles they touch.
 
-    Only the profiles of records sharing an identifier with a new record are
-    looked at, so this stays cheap however large the store is.
+    Only the profiles of records sharing an identifier or a blocking key with
+    a new record are looked at, so this stays cheap however large the store
+    is. The stored model scores the blocking candidates in Python; its sure
+    links join, its unsure ones go to the review queue.
     """
+    sure, unsure = scored_candidates(store, linking.records(store, record_ids))
     groups = linking.shared_identifiers(store, record_ids)
     touched = {member for _, members in groups for member in members} | set(record_ids)
-    decided = {record_id for pair in linking.decisions(store) for record_id in pair} & set(record_ids)
-    if not groups and not decided:
+    touched |= {record_id for link in sure for record_id in (link.left, link.right)}
+    decisions = linking.decisions(store)
+    decided = {record_id for pair in decisions for record_id in pair} & set(record_ids)
+    if not groups and not decided and not sure and not unsure:
         return {"records": len(record_ids), "moved": 0}
     around = linking.records(store, touched)
     profiles = {record.profile_id for record in around.values()}
     records = linking.records(store, linking.records_of_profiles(store, profiles))
-    links = candidate_links(records, linking.shared_identifiers(store, list(records)))
-    decisions = linking.decisions(store)
+    links = candidate_links(records, linking.shared_identifiers(store, list(records))) + sure
     links += [link for link in linking.links_of_profiles(store, profiles) if link.method != "staff"]
     clusters, joins = cluster(records, links, decisions)
-    return linking.apply_clusters(store, clusters, joins, actor)
+    counts = linking.apply_clusters(store, clusters, joins, actor)
+    if unsure:
+        involved = linking.records(store, {link.left for link in unsure} | {link.right for link in unsure})
+        clusters_now: dict[int, list[int]] = {}
+        for record in involved.values():
+            clusters_now.setdefault(record.profile_id, []).append(record.id)
+        linking.add_review(store, _still_open(unsure, list(clusters_now.values()), involved, decisions))
+    return counts
+
+
+def scored_candidates(store: Store, fresh: dict[int, Record]) -> tuple[list[Link], list[Link]]:
+    """The stored model's sure and unsure links between ``fresh`` records and
+    the records sharing a blocking key with them; the fresh records' keys are
+    stored on the way. Without a trained model, no links."""
+    rows = {record_id: match_model.row(record) for record_id, record in fresh.items()}
+    keys = {record_id: match_model.blocking_keys(row) for record_id, row in rows.items()}
+    blocking.replace(store, keys)
+    text = store.meta("identity_model")
+    if text is None or not fresh:
+        return [], []
+    candidate_keys = {key for found in keys.values() for key in found if key[0] < len(match_model.BLOCKING_RULES)}
+    sharing = blocking.sharing(store, candidate_keys, MAX_BLOCK)
+    others = {member for members in sharing.values() for member in members}
+    for record_id, record in linking.records(store, others - set(rows)).items():
+        rows[record_id] = match_model.row(record)
+    scorer = Scorer(json.loads(text), _frequency(store))
+    pairs = {
+        tuple(sorted((record_id, other)))
+        for record_id, found in keys.items()
+        for key in found
+        for other in sharing.get(key, ())
+        if other != record_id
+    }
+    scored = [scorer.link(rows[left], rows[right]) for left, right in pairs]
+    wanted = [link for link in scored if link.evidence["probability"] >= REVIEW_FROM]
+    return (
+        [link for link in wanted if link.evidence["probability"] >= AUTO_JOIN],
+        [link for link in wanted if link.evidence["probability"] < AUTO_JOIN],
+    )
+
+
+def _frequency(store: Store) -> Callable[[str, str], float]:
+    """How often a name occurs among all records, counted from the blocking keys when first asked."""
+    totals = blocking.totals(store)
+    known: dict[tuple[int, str], int] = {}
+
+    def frequency(column: str, value: str) -> float:
+        key = (match_model.COUNTED[column], value)
+        if key not in known:
+            known.update(blocking.counts(store, [key]))
+        total = totals.get(key[0])
+        return known[key] / total if total else 0.0
+
+    return frequency

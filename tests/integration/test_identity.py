@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cdp import linking
+from cdp.config import Paths
 from cdp.ingest import import_file
-from cdp.store import Store
+from cdp.keys import create_key_file
+from cdp.store import Store, create_store
 from identity.resolve import resolve_all, resolve_new
-from tests.helpers import write_file
+from tests.helpers import count_rows, write_file
 
 SHOP = (
     "ID;Vorname;Nachname;E-Mail;Telefon;Straße;PLZ;Ort;Geburtsdatum\n"
@@ -116,3 +119,78 @@ def test_each_profile_keeps_one_link_per_join_however_often_it_is_resolved(store
     [max_profile] = {r.profile_id for r in linking.records(store).values() if r.source_id in ("S1", "N1", "N4")}
     links = linking.links_of(store, max_profile)
     assert len(links) == 2 and len({(link.left, link.right) for link in links}) == 2
+
+
+def _people_csv(count: int, seed: int) -> tuple[str, str]:
+    """A shop export of ``count`` invented people, and a newsletter export of
+    most of them again with other emails and some surname typos (no shared
+    identifier), enough for the match model to train on."""
+    import random
+
+    rng = random.Random(seed)
+    first = ("Anna", "Bernd", "Clara", "Dieter", "Eva", "Frank", "Greta", "Hans", "Ilse", "Jonas", "Karin", "Lukas")
+    last = ("Albrecht", "Brandt", "Dietrich", "Engel", "Fuchs", "Graf", "Haas", "Jäger", "Kraus", "Lorenz",
+            "Peters", "Roth", "Seidel", "Vogel", "Winter", "Ziegler", "Busch", "Kühn", "Pohl", "Sommer")  # fmt: skip
+    shop, newsletter = (
+        ["ID;Vorname;Nachname;E-Mail;Straße;PLZ;Ort;Geburtsdatum"],
+        ["ID;Vorname;Nachname;E-Mail;Geburtsdatum;PLZ"],
+    )
+    for number in range(count):
+        person = (
+            rng.choice(first),
+            rng.choice(last),
+            f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1940, 2000)}",
+        )
+        postcode = f"{rng.randint(10000, 99999)}"
+        shop.append(f"S{number};{person[0]};{person[1]};s{number}@example.de;Weg {number};{postcode};Köln;{person[2]}")
+        if rng.random() < 0.6:
+            surname = person[1] if rng.random() < 0.7 else person[1][:-1] + person[1][-1] * 2
+            newsletter.append(f"N{number};{person[0]};{surname};n{number}@example.org;{person[2]};{postcode}")
+    return "\n".join(shop) + "\n", "\n".join(newsletter) + "\n"
+
+
+@pytest.fixture(scope="module")
+def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A store of 1,900 records, resolved once so that its match model is trained and stored."""
+    folder = tmp_path_factory.mktemp("trained")
+    paths = Paths(folder / "data")
+    opened = create_store(paths, create_key_file(paths.key_file))
+    shop, newsletter = _people_csv(1200, seed=3)
+    import_file(opened, write_file(folder, "shop.csv", shop), "shop")
+    import_file(opened, write_file(folder, "nl.csv", newsletter), "newsletter")
+    resolve_all(opened, actor="test")
+    yield opened
+    opened.close()
+
+
+def _profile_of(store: Store, source: str, source_id: str) -> int:
+    return next(r.profile_id for r in linking.records(store).values() if (r.source, r.source_id) == (source, source_id))
+
+
+def test_model_joins_a_new_record_at_import_without_a_batch_run(trained_store: Store, tmp_path: Path) -> None:
+    shop_record = next(r for r in linking.records(trained_store).values() if r.source_id == "S7")
+    fields = shop_record.fields
+    row = (
+        f"C1;{fields['first_name']};{fields['last_name']};crm7@example.net;{fields['postcode']};{fields['birth_date']}"
+    )
+    crm = "ID;Vorname;Nachname;E-Mail;PLZ;Geburtsdatum\n" + row + "\n"
+    import_file(trained_store, write_file(tmp_path, "crm.csv", crm), "crm", after_import=resolve_new)
+    profile_id = _profile_of(trained_store, "shop", "S7")
+    assert _profile_of(trained_store, "crm", "C1") == profile_id
+    joined = [link for link in linking.links_of(trained_store, profile_id) if link.method == "model"]
+    assert any(link.evidence["birth_date"] == "exact" and link.evidence["probability"] >= 0.95 for link in joined)
+    resolve_all(trained_store, actor="test")
+    assert _profile_of(trained_store, "crm", "C1") == _profile_of(trained_store, "shop", "S7")
+
+
+def test_a_new_record_like_nobody_stays_alone(trained_store: Store, tmp_path: Path) -> None:
+    crm = "ID;Vorname;Nachname;E-Mail;PLZ;Geburtsdatum\nC2;Xaver;Quast;xq@example.net;01234;02.02.1902\n"
+    import_file(trained_store, write_file(tmp_path, "crm.csv", crm), "crm", after_import=resolve_new)
+    profile_id = _profile_of(trained_store, "crm", "C2")
+    assert linking.records_of_profiles(trained_store, [profile_id]) == [
+        next(r.id for r in linking.records(trained_store).values() if r.source_id == "C2")
+    ]
+
+
+def test_blocking_keys_are_kept_for_every_record(trained_store: Store) -> None:
+    assert count_rows(trained_store, "blocking_key") > 5 * len(linking.records(trained_store))
