@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from sqlalchemy import func, select
 from tqdm import tqdm
 
-from cdp import config, logs, migrate
+from cdp import audit as audit_log
+from cdp import backup, config, erasure, logs, migrate, schema, search
 from cdp.accounts import ROLES, add_user, disable_user, list_users
 from cdp.demo import build_demo
 from cdp.engine import encrypted_engine, probe
-from cdp.errors import CdpError, ConfigError, StoreNotFound
+from cdp.errors import AuditBroken, CdpError, ConfigError, StoreNotFound
 from cdp.ingest import KINDS, AfterImport, import_file
 from cdp.keys import create_key_file, load_master_key
 from cdp.store import Store, create_store, open_store
@@ -35,6 +37,8 @@ class Wiring:
 
     after_import: AfterImport | None = None
     resolve_all: Callable[[Store, str], object] | None = None
+    # From which date purchases of erased people are kept (the tax retention rule); None keeps none.
+    legal_hold_since: Callable[[Store], str | None] = lambda store: None
 
 
 def wiring() -> Wiring:
@@ -185,6 +189,12 @@ def import_command(file: Path, source: str, kind: str, maps: tuple[str, ...]) ->
         f"Imported {result.rows} record(s) from {source}: "
         f"{result.created} new, {result.updated} updated, {result.unchanged} unchanged."
     )
+    if result.suppressed:
+        click.echo(
+            f"Held back {result.suppressed} record(s) of people erased on request (their identifiers are on the "
+            "suppression list); nothing of them was stored.",
+            err=True,
+        )
 
 
 @contextmanager
@@ -298,3 +308,61 @@ def token_revoke(token_id: int) -> None:
     with opened_store() as store:
         revoke_token(store, token_id, actor="cli")
     click.echo(f"Revoked token {token_id}.")
+
+
+@main.group()
+def export() -> None:
+    """Export data from the store."""
+
+
+@main.command(name="backup")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def backup_command(file: Path) -> None:
+    """Write an online, consistent, encrypted copy of the store to FILE.
+
+    The store may be in use meanwhile. The copy opens only with this
+    installation's master key and its key vault, which is not part of the
+    copy: people erased later stay unreadable in it. Search and blocking
+    indexes are left out and rebuilt on restore.
+    """
+    with opened_store() as store:
+        size = backup.backup(store, file)
+    click.echo(f"Wrote a backup of {size:,} bytes to {file}.")
+
+
+@main.command(name="restore")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.confirmation_option(prompt="Replace the current store with this backup?")
+def restore_command(file: Path) -> None:
+    """Replace the store with the backup FILE (stop 'cdp serve' first).
+
+    Every erasure made since the backup is replayed: records whose keys were
+    destroyed are purged again and their identifiers suppressed. Then the
+    search and blocking indexes are rebuilt.
+    """
+    paths = config.paths()
+    store = backup.restore(paths, load_master_key(paths), file)
+    try:
+        replayed = erasure.replay(store, "restore", keep_purchases_since=wiring().legal_hold_since(store))
+        terms = search.rebuild(store)
+        if wiring().resolve_all is not None:
+            wiring().resolve_all(store, "restore")
+    finally:
+        store.close()
+    click.echo(f"Restored {file}: {replayed} erased record(s) purged again, {terms:,} search terms rebuilt.")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command(name="verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit log; name the first broken entry."""
+    with opened_store() as store, store.read() as connection:
+        broken = audit_log.verify(connection)
+        count = connection.execute(select(func.count()).select_from(schema.audit_log)).scalar_one()
+    if broken is not None:
+        raise AuditBroken(f"The audit log is broken at entry {broken}: it was changed or removed after it was written.")
+    click.echo(f"The audit log is intact: {count:,} entries, each chained to the one before.")

@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
         "webshop,support",
         "Sources from most to least trusted, for fields whose value the most trusted source decides.",
     ),
+    Setting(
+        "CDP_PURPOSES",
+        "newsletter,personalised_offers,sales_contact,social_listening,profiling",
+        "Purposes consent is recorded for, comma-separated (lower case, no spaces).",
+    ),
+    Setting("CDP_RETENTION_HOURS", "24", "Hours between the retention runs of 'cdp serve' (0 turns them off)."),
     Setting("CDP_PROXY", "off", "Set to 'on' behind one reverse proxy, to trust its X-Forwarded-For/-Proto."),
 )
 
@@ -94,3 +100,11 @@ def default_region(environ: dict[str, str] | None = None) -> str:
     if len(region) != 2 or not region.isalpha():
         raise ConfigError("CDP_DEFAULT_REGION must be a two-letter country code such as DE or AT.")
     return region
+
+
+def purposes(environ: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The consent purposes of this installation."""
+    names = tuple(part.strip() for part in (setting("CDP_PURPOSES", environ) or "").split(",") if part.strip())
+    if not all(name.replace("_", "").isalnum() and name.islower() for name in names):
+        raise ConfigError("CDP_PURPOSES must be lower-case names separated by commas, such as newsletter,profiling.")
+    return names

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
 
-from cdp import audit, interactions
+from cdp import audit, erasure, interactions
 from cdp.clock import now
 from cdp.errors import FormatError, ImportRejected, InvalidValue
 from cdp.fields import CONTACT_FIELDS, Contact, normalise_contact
@@ -49,6 +49,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    suppressed: int = 0  # rows of people erased on request, held back (see ``cdp.erasure``)
     new_record_ids: list[int] = field(default_factory=list)
 
 
@@ -290,9 +291,16 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
     try:
         with store.write(bulk=True) as connection:
             existing = _existing(connection, source, [row.digest for row in rows])
+            held_back = erasure.suppressed_lines(
+                connection, {row.line: _identifier_digests(store, row) for row in rows if row.digest not in existing}
+            )
+            result.suppressed = len(held_back)
             # In digest order, new records extend the unique index instead of
             # landing all over it, which keeps large imports fast.
-            new_rows = sorted((row for row in rows if row.digest not in existing), key=lambda row: row.digest)
+            new_rows = sorted(
+                (row for row in rows if row.digest not in existing and row.line not in held_back),
+                key=lambda row: row.digest,
+            )
             key_ids = store.personal.new_keys(len(new_rows))
             stamp = now()
             result.new_record_ids = _insert_new(store, connection, source, new_rows, key_ids, stamp)
@@ -368,6 +376,10 @@ def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: in
     ]
 
 
+def _identifier_digests(store: Store, row: Prepared) -> list[bytes]:
+    return [store.personal.digest(kind, value) for kind, value in row.contact.identifiers]
+
+
 def _payload(row: Prepared, seen: dict[str, str]) -> dict:
     return {"id": row.record_id, "fields": row.contact.fields, "seen": seen, "extra": row.extra}
 
@@ -414,6 +426,8 @@ def _log_run(connection: Connection, result: ImportResult, run: dict) -> None:
         )
     ).inserted_primary_key[0]
     counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+    if result.suppressed:
+        counts["suppressed"] = result.suppressed
     audit.record(connection, run["actor"], "import", "import_run", run_id, {"source": result.source, **counts})
 
 

@@ -78,6 +78,10 @@ class PersonalData:
             self._ciphers[key_id] = None
         return self.vault.destroy_keys(ids)
 
+    def destroyed_keys(self) -> set[bytes]:
+        """The ids of every destroyed key."""
+        return self.vault.destroyed_ids()
+
     def preload(self, key_ids: Iterable[bytes]) -> None:
         """Fetch many keys in one go before opening many values."""
         missing = [key_id for key_id in key_ids if key_id not in self._ciphers]

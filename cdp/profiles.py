@@ -18,12 +18,12 @@ from sqlalchemy import Connection, func, select, true, update
 from cdp import audit, config, survivorship
 from cdp.clock import now
 from cdp.errors import InvalidValue, NotFound
-from cdp.fields import IDENTIFIER_FIELDS
+from cdp.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
 from cdp.personal import Place
 from cdp.salutation import GENDERS, Addressee, gender_from
-from cdp.schema import interaction, profile, profile_attribute, source_record
+from cdp.schema import identifier, interaction, profile, profile_attribute, search_token, source_record
 from cdp.search import SearchIndex
-from cdp.store import Store
+from cdp.store import Store, bulk_insert
 
 PER_PAGE = 20
 # Roles that may see a profile whose processing is restricted (Art. 18 GDPR).
@@ -133,6 +133,15 @@ def load(store: Store, profile_id: int) -> Profile:
         return _load(store, connection, profile_id)
 
 
+def load_many(store: Store, profile_ids: list[int]) -> list[Profile]:
+    """Many profiles at once, in the order given (missing ids are skipped)."""
+    found: list[Profile] = []
+    with store.read() as connection:
+        for start in range(0, len(profile_ids), 500):
+            found += _load_many(store, connection, profile_ids[start : start + 500])
+    return found
+
+
 def _load(store: Store, connection: Connection, profile_id: int) -> Profile:
     found = _load_many(store, connection, [profile_id])
     if not found:
@@ -166,6 +175,65 @@ def _load_many(store: Store, connection: Connection, profile_ids: list[int]) -> 
     for profile_id, fields in observations.items():
         _choose(by_id[profile_id], fields, choices)
     return [by_id[profile_id] for profile_id in profile_ids if profile_id in by_id]
+
+
+def held_records(store: Store, profile_id: int) -> list[dict]:
+    """Every source record of a profile as it is held: fields, when each was seen, extra columns."""
+    with store.read() as connection:
+        records = connection.execute(
+            select(source_record).where(source_record.c.profile_id == profile_id).order_by(source_record.c.id)
+        ).all()
+    held = []
+    for record in records:
+        payload = _open_record(store, record)
+        held.append(
+            {
+                "source": record.source,
+                "source_record_id": payload.get("id"),
+                "imported_at": record.imported_at,
+                "updated_at": record.updated_at,
+                "fields": payload.get("fields", {}),
+                "seen": payload.get("seen", {}),
+                "extra": payload.get("extra", {}),
+            }
+        )
+    return held
+
+
+def rectify(store: Store, profile_id: int, name: str, value: str, actor: str, region: str) -> int:
+    """Correct one field in every source record of a profile that holds it (Art. 16 GDPR).
+
+    The value is normalised as an import would; identifiers and search terms
+    follow. Returns how many records changed.
+    """
+    if name not in CONTACT_FIELDS:
+        raise InvalidValue("field", f"expected one of {', '.join(CONTACT_FIELDS)}")
+    with store.write() as connection:
+        records = connection.execute(select(source_record).where(source_record.c.profile_id == profile_id)).all()
+        index = SearchIndex(store.personal)
+        changed = 0
+        for record in records:
+            payload = _open_record(store, record)
+            if name not in payload.get("fields", {}):
+                continue
+            contact = normalise_contact({**payload["fields"], name: value}, region)
+            index.remove(connection, record.id, payload["fields"])
+            payload = {**payload, "fields": contact.fields, "seen": {**payload.get("seen", {}), name: now()}}
+            place = Place("source_record", "payload", record.id)
+            connection.execute(
+                update(source_record)
+                .where(source_record.c.id == record.id)
+                .values(payload=store.personal.seal(bytes(record.key_id), place, payload), updated_at=now())
+            )
+            connection.execute(identifier.delete().where(identifier.c.source_record_id == record.id))
+            bulk_insert(connection, identifier, [
+                {"source_record_id": record.id, "profile_id": profile_id, "kind": kind,
+                 "digest": store.personal.digest(kind, found)} for kind, found in contact.identifiers
+            ])  # fmt: skip
+            bulk_insert(connection, search_token, index.rows(record.id, contact.fields))
+            changed += 1
+        audit.record(connection, actor, "profile.rectified", "profile", profile_id, {"field": name, "records": changed})
+    return changed
 
 
 def _profile(row) -> Profile:

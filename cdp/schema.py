@@ -286,3 +286,87 @@ blocking_key = Table(
     Index("ix_blocking_key_source_record_id", "source_record_id"),
     sqlite_with_rowid=False,
 )
+
+# Consent, append-only: each grant or withdrawal for a purpose and channel,
+# attached to the source record it came with (so it follows that record when
+# identity resolution joins or splits profiles). The proof (double-opt-in
+# time, text version, form, staff reason) is sealed with the record's key.
+consent_event = Table(
+    "consent_event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_record_id", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("purpose", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("effective_at", Text, nullable=False),
+    Column("recorded_at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("proof", LargeBinary, nullable=False),
+    CheckConstraint("action IN ('granted', 'withdrawn')", name="action"),
+    CheckConstraint(
+        "legal_basis IN ('consent', 'contract', 'legitimate_interest', 'legal_obligation')", name="legal_basis"
+    ),
+)
+
+# Data-subject requests (Art. 15-22 GDPR). The requester's details are sealed
+# with a key of the request's own, so a closed request can be erased too.
+dsr_request = Table(
+    "dsr_request",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("received_on", Text, nullable=False),
+    Column("due_on", Text, nullable=False),
+    Column("extension_reason", Text),
+    Column("status", Text, nullable=False, server_default="open"),
+    Column("key_id", LargeBinary, nullable=False),
+    Column("requester", LargeBinary, nullable=False),
+    Column("verified_how", Text),
+    Column("verified_by", Text),
+    Column("verified_at", Text),
+    Column("opened_by", Text, nullable=False),
+    Column("closed_at", Text),
+    Column("outcome", Text),
+    CheckConstraint(
+        "kind IN ('access', 'portability', 'erasure', 'rectification', 'restriction', 'objection')", name="kind"
+    ),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+)
+
+# The profiles the DPO confirmed as the requester. No foreign key: an erased
+# profile is gone, and the request must still say which one it was.
+dsr_subject = Table(
+    "dsr_subject",
+    metadata,
+    Column("request_id", Integer, ForeignKey("dsr_request.id", ondelete="CASCADE"), primary_key=True),
+    Column("profile_id", Integer, primary_key=True),
+    Column("confirmed_by", Text, nullable=False),
+    Column("confirmed_at", Text, nullable=False),
+)
+
+# Identifiers of erased people as keyed hashes (as in ``identifier``), so a
+# later import of the same person is held back instead of re-creating them.
+suppression = Table(
+    "suppression",
+    metadata,
+    Column("digest", LargeBinary, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("request_id", Integer),
+    Column("added_at", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# How long each category of data is kept, and why; edited by the DPO.
+retention_rule = Table(
+    "retention_rule",
+    metadata,
+    Column("category", Text, primary_key=True),
+    Column("months", Integer, nullable=False),
+    Column("legal_reason", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    CheckConstraint("months > 0", name="months"),
+)

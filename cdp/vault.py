@@ -111,5 +111,10 @@ class Vault:
                 )
         return gone
 
+    def destroyed_ids(self) -> set[bytes]:
+        """The ids of every key ever destroyed: the erasure log a restored backup is replayed against."""
+        with self.engine.connect() as connection:
+            return {bytes(row[0]) for row in connection.exec_driver_sql("SELECT key_id FROM destroyed_key")}
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cdp import linking
-from cdp.cli import main, opened_store
+from cdp.cli import export, main, opened_store
 from identity.resolve import STEPS, resolve_all
 
 
@@ -33,11 +33,6 @@ def resolve(retrain: bool) -> None:
         f"Resolved {counts['records']} records into {counts['profiles']} profiles "
         f"({counts['moved']} records moved, {counts['profiles_removed']} profiles merged away)."
     )
-
-
-@main.group()
-def export() -> None:
-    """Export data from the store."""
 
 
 @export.command(name="links")

@@ -12,6 +12,8 @@ import waitress
 
 from cdp import config
 from cdp.cli import Wiring, main
+from consent import cli as consent_cli
+from consent import retention
 from identity import cli as identity_cli
 from identity.resolve import resolve_all, resolve_new
 from web.app import create_app
@@ -34,12 +36,18 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
         waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild")
 
 
-__all__ = ["identity_cli", "run"]
+__all__ = ["consent_cli", "identity_cli", "run"]
 
 
 def run() -> None:
     """The ``cdp`` program: every command, with identity resolution after imports."""
-    main(obj=Wiring(after_import=resolve_new, resolve_all=resolve_all))
+    main(
+        obj=Wiring(
+            after_import=resolve_new,
+            resolve_all=resolve_all,
+            legal_hold_since=lambda store: retention.cutoff(store, "purchases"),
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,130 @@
+"""Access and portability (Art. 15 and 20 GDPR): everything held about a person, in one archive.
+
+The archive is built in memory and handed to the caller (a download, or a
+file the DPO asked for): ``data.json`` with everything, CSV files per kind
+for spreadsheets, and ``report.html``, a readable report in the person's
+language. Nothing is spooled to disk on the way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from cdp import profiles
+from cdp.clock import now
+from cdp.store import Store
+from consent import ledger, retention
+
+RECIPIENTS = {
+    "de": "Keine Empfänger außerhalb des Unternehmens. Innerhalb: Vertrieb, Marketing, Datenschutz, Administration.",
+    "en": "No recipients outside the company. Inside: sales, marketing, data protection, administration.",
+}
+PURPOSE_OF_STORE = {
+    "de": "Kundenbetreuung, Verkauf und Marketing im Rahmen der erteilten Einwilligungen und Verträge.",
+    "en": "Customer care, sales and marketing within the consents given and contracts made.",
+}
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+def collect(store: Store, profile_id: int, language: str = "de") -> dict:
+    """Everything held about one profile, as plain JSON-able data."""
+    found = profiles.load(store, profile_id)
+    events = ledger.history(store, profile_id)
+    state = ledger.current(events)
+    timeline = profiles.timeline(store, profile_id, 1, per_page=1_000_000)
+    return {
+        "generated_at": now(),
+        "language": language,
+        "profile": {
+            "id": found.id,
+            "status": found.status,
+            "created_at": found.created_at,
+            "fields": {name: observed.value for name, observed in found.fields.items()},
+            "salutation": {name: value for name, value in found.staff.items() if value},
+        },
+        "source_records": profiles.held_records(store, profile_id),
+        "interactions": [
+            {
+                "kind": item.kind,
+                "occurred_at": item.occurred_at,
+                "channel": item.channel,
+                "amount_minor": item.amount_minor,
+                "currency": item.currency,
+                "source": item.source,
+                "details": item.details or {},
+            }
+            for item in timeline.items
+        ],
+        "consent": {
+            "current": [
+                {"purpose": purpose, "channel": channel, "action": event.action, "legal_basis": event.legal_basis}
+                for (purpose, channel), event in sorted(state.items())
+            ],
+            "history": [
+                {
+                    "purpose": event.purpose,
+                    "channel": event.channel,
+                    "action": event.action,
+                    "legal_basis": event.legal_basis,
+                    "origin": event.origin,
+                    "effective_at": event.effective_at,
+                    "proof": event.proof,
+                }
+                for event in events
+            ],
+        },
+        "sources": sorted({record["source"] for record in profiles.held_records(store, profile_id)}),
+        "purposes": {"of_processing": PURPOSE_OF_STORE[language], "consent_purposes": list(ledger.purposes())},
+        "retention": [
+            {"category": rule.category, "months": rule.months, "legal_reason": rule.legal_reason}
+            for rule in retention.rules(store)
+        ],
+        "recipients": RECIPIENTS[language],
+    }
+
+
+def archive(store: Store, profile_ids: list[int], language: str = "de") -> bytes:
+    """A zip archive of ``collect`` for each profile: JSON, CSV and an HTML report."""
+    language = language if language in RECIPIENTS else "de"
+    people = [collect(store, profile_id, language) for profile_id in profile_ids]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("data.json", json.dumps(people, ensure_ascii=False, indent=2))
+        zipped.writestr("records.csv", _csv(["profile", "source", "source_record_id", "field", "value", "seen_at"], [
+            (person["profile"]["id"], record["source"], record["source_record_id"], name, value,
+             record["seen"].get(name, record["updated_at"]))
+            for person in people for record in person["source_records"]
+            for name, value in {**record["fields"], **record["extra"]}.items()
+        ]))  # fmt: skip
+        zipped.writestr("interactions.csv", _csv(["profile", "kind", "occurred_at", "channel", "amount_minor",
+                                                   "currency", "source", "details"], [
+            (person["profile"]["id"], item["kind"], item["occurred_at"], item["channel"], item["amount_minor"],
+             item["currency"], item["source"], json.dumps(item["details"], ensure_ascii=False))
+            for person in people for item in person["interactions"]
+        ]))  # fmt: skip
+        zipped.writestr("consent.csv", _csv(["profile", "purpose", "channel", "action", "legal_basis", "origin",
+                                              "effective_at"], [
+            (person["profile"]["id"], event["purpose"], event["channel"], event["action"], event["legal_basis"],
+             event["origin"], event["effective_at"])
+            for person in people for event in person["consent"]["history"]
+        ]))  # fmt: skip
+        zipped.writestr(
+            "report.html", _TEMPLATES.get_template("report.html").render(people=people, de=language == "de")
+        )
+    return buffer.getvalue()
+
+
+def _csv(header: list[str], rows: list[tuple]) -> str:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue()

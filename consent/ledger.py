@@ -1,0 +1,144 @@
+"""The consent ledger: every grant and withdrawal, and what it allows now.
+
+Events are only ever added; the current state of a person's consent for a
+purpose and channel is the latest event for it (by when it took effect). An
+event names its legal basis: ``consent`` needs a grant from the person;
+``contract``, ``legitimate_interest`` and ``legal_obligation`` are recorded
+as granted by staff with their reason, and an objection withdraws them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdp import config
+from cdp.errors import InvalidValue, NotFound
+from cdp.store import Store
+from consent import repository
+
+DEFAULT_PURPOSES = ("newsletter", "personalised_offers", "sales_contact", "social_listening", "profiling")
+MARKETING = ("newsletter", "personalised_offers", "sales_contact")  # what an objection to direct marketing stops
+CHANNELS = ("email", "phone", "sms", "post", "social")
+BASES = ("consent", "contract", "legitimate_interest", "legal_obligation")
+ACTIONS = ("granted", "withdrawn")
+
+
+def purposes() -> tuple[str, ...]:
+    """The purposes this installation records consent for (``CDP_PURPOSES``)."""
+    return config.purposes() or DEFAULT_PURPOSES
+
+
+@dataclass(frozen=True)
+class Event:
+    """One grant or withdrawal, with its proof (form, text version, double-opt-in time, reason)."""
+
+    id: int
+    record_id: int
+    purpose: str
+    channel: str
+    action: str
+    legal_basis: str
+    origin: str
+    effective_at: str
+    recorded_at: str
+    actor: str
+    proof: dict = field(default_factory=dict)
+
+
+def check(purpose: str, channel: str, action: str, basis: str) -> None:
+    """Raise ``InvalidValue`` naming the first value outside the known ones."""
+    for name, value, known in (
+        ("purpose", purpose, purposes()),
+        ("channel", channel, CHANNELS),
+        ("action", action, ACTIONS),
+        ("legal_basis", basis, BASES),
+    ):
+        if value not in known:
+            raise InvalidValue(name, f"expected one of {', '.join(known)}")
+
+
+def record(
+    store: Store,
+    profile_id: int,
+    purpose: str,
+    channel: str,
+    action: str,
+    *,
+    actor: str,
+    origin: str,
+    basis: str = "consent",
+    proof: dict | None = None,
+    effective_at: str | None = None,
+) -> int:
+    """Add one event for a profile (on its first source record) and audit it; returns the event id."""
+    check(purpose, channel, action, basis)
+    anchor = repository.anchor_record(store, profile_id)
+    if anchor is None:
+        raise NotFound(f"There is no profile {profile_id}.")
+    return repository.add_events(
+        store, [(anchor, purpose, channel, action, basis, origin, effective_at, proof or {})], actor
+    )[0]
+
+
+def history(store: Store, profile_id: int) -> list[Event]:
+    """Every event of the profile's records, oldest first."""
+    return [Event(**row) for row in repository.events_of_profile(store, profile_id)]
+
+
+def current(events: list[Event]) -> dict[tuple[str, str], Event]:
+    """The latest event per (purpose, channel)."""
+    state: dict[tuple[str, str], Event] = {}
+    for event in sorted(events, key=lambda event: (event.effective_at, event.id)):
+        state[(event.purpose, event.channel)] = event
+    return state
+
+
+def object_to_marketing(store: Store, profile_id: int, actor: str, origin: str = "objection") -> int:
+    """Art. 21(2): stop direct marketing at once, on every channel; returns how many events were added."""
+    anchor = repository.anchor_record(store, profile_id)
+    if anchor is None:
+        raise NotFound(f"There is no profile {profile_id}.")
+    rows = [
+        (anchor, purpose, channel, "withdrawn", "consent", origin, None, {"reason": "objection to direct marketing"})
+        for purpose in MARKETING
+        if purpose in purposes()
+        for channel in CHANNELS
+    ]
+    return len(repository.add_events(store, rows, actor))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may be processed for a purpose and channel, and who was left out and why."""
+
+    included: list[int]
+    left_out: dict[str, int]
+
+    def describe(self) -> str:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.left_out.items()) if count)
+        return f"{len(self.included)} included; left out: {reasons or 'none'}"
+
+
+def audience(store: Store, profile_ids: list[int] | None, purpose: str, channel: str) -> Audience:
+    """The gate every export, campaign audience and API read goes through.
+
+    A profile is included only if its latest event for this purpose and
+    channel grants it and processing is not restricted.
+    """
+    check(purpose, channel, "granted", "consent")
+    candidates = repository.profile_ids(store) if profile_ids is None else list(dict.fromkeys(profile_ids))
+    latest = repository.latest_actions(store, purpose, channel)
+    restricted = repository.restricted_profiles(store)
+    included: list[int] = []
+    left_out = {"restricted": 0, "withdrawn": 0, "no consent": 0}
+    for profile_id in candidates:
+        action = latest.get(profile_id)
+        if profile_id in restricted:
+            left_out["restricted"] += 1
+        elif action == "withdrawn":
+            left_out["withdrawn"] += 1
+        elif action != "granted":
+            left_out["no consent"] += 1
+        else:
+            included.append(profile_id)
+    return Audience(included, left_out)

@@ -1,0 +1,339 @@
+"""SQL of the consent area: consent events, requests, suppression, retention rules.
+
+Reaches the store through ``cdp.store.Store`` (its units of work) and seals
+personal values with ``cdp.personal``; nothing here opens a connection of
+its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import delete, func, insert, select, update
+
+from cdp import audit
+from cdp.clock import now
+from cdp.errors import NotFound
+from cdp.personal import Place
+from cdp.schema import (
+    audit_log,
+    consent_event,
+    dsr_request,
+    dsr_subject,
+    interaction,
+    profile,
+    retention_rule,
+    source_record,
+)
+from cdp.store import Store, next_id
+
+
+def anchor_record(store: Store, profile_id: int) -> int | None:
+    """The profile's first source record, which carries consent set on the profile as a whole."""
+    with store.read() as connection:
+        return connection.execute(
+            select(func.min(source_record.c.id)).where(source_record.c.profile_id == profile_id)
+        ).scalar()
+
+
+def _key_ids(connection, record_ids: Iterable[int]) -> dict[int, bytes]:
+    wanted = list(set(record_ids))
+    found: dict[int, bytes] = {}
+    for start in range(0, len(wanted), 500):
+        rows = connection.execute(
+            select(source_record.c.id, source_record.c.key_id).where(
+                source_record.c.id.in_(wanted[start : start + 500])
+            )
+        )
+        found.update({row.id: bytes(row.key_id) for row in rows})
+    return found
+
+
+def add_events(store: Store, rows: list[tuple], actor: str) -> list[int]:
+    """Append events, each ``(record id, purpose, channel, action, basis, origin, effective_at, proof)``, at once."""
+    stamp = now()
+    ids = []
+    with store.write() as connection:
+        keys = _key_ids(connection, [row[0] for row in rows])
+        event_id = next_id(connection, consent_event)
+        for record_id, purpose, channel, action, basis, origin, effective_at, proof in rows:
+            sealed = store.personal.seal(keys[record_id], Place("consent_event", "proof", event_id), proof)
+            connection.execute(
+                insert(consent_event).values(
+                    id=event_id, source_record_id=record_id, purpose=purpose, channel=channel, action=action,
+                    legal_basis=basis, origin=origin, effective_at=effective_at or stamp, recorded_at=stamp,
+                    actor=actor, proof=sealed,
+                )
+            )  # fmt: skip
+            audit.record(
+                connection, actor, f"consent.{action}", "source_record", record_id,
+                {"purpose": purpose, "channel": channel, "basis": basis, "origin": origin},
+            )  # fmt: skip
+            ids.append(event_id)
+            event_id += 1
+    return ids
+
+
+def events_of_profile(store: Store, profile_id: int) -> list[dict]:
+    with store.read() as connection:
+        rows = connection.execute(
+            select(consent_event, source_record.c.key_id)
+            .join(source_record, source_record.c.id == consent_event.c.source_record_id)
+            .where(source_record.c.profile_id == profile_id)
+            .order_by(consent_event.c.effective_at, consent_event.c.id)
+        ).all()
+    return [
+        {
+            "id": row.id,
+            "record_id": row.source_record_id,
+            "purpose": row.purpose,
+            "channel": row.channel,
+            "action": row.action,
+            "legal_basis": row.legal_basis,
+            "origin": row.origin,
+            "effective_at": row.effective_at,
+            "recorded_at": row.recorded_at,
+            "actor": row.actor,
+            "proof": store.personal.open(bytes(row.key_id), Place("consent_event", "proof", row.id), bytes(row.proof))
+            or {},
+        }
+        for row in rows
+    ]
+
+
+def latest_actions(store: Store, purpose: str, channel: str) -> dict[int, str]:
+    """Per profile, the action of its latest event for this purpose and channel."""
+    with store.read() as connection:
+        rows = connection.execute(
+            select(source_record.c.profile_id, consent_event.c.action)
+            .join(source_record, source_record.c.id == consent_event.c.source_record_id)
+            .where(consent_event.c.purpose == purpose, consent_event.c.channel == channel)
+            .order_by(consent_event.c.effective_at, consent_event.c.id)
+        )
+        return dict(rows.all())
+
+
+def profile_ids(store: Store) -> list[int]:
+    with store.read() as connection:
+        return list(connection.execute(select(profile.c.id).order_by(profile.c.id)).scalars())
+
+
+def restricted_profiles(store: Store) -> set[int]:
+    with store.read() as connection:
+        return set(connection.execute(select(profile.c.id).where(profile.c.status == "restricted")).scalars())
+
+
+# Data-subject requests.
+
+
+def add_request(store: Store, kind: str, requester: dict, received_on: date, due_on: date, actor: str) -> int:
+    """A new request; the requester's details are sealed with a key of the request's own."""
+    key_id = store.personal.new_keys(1)[0]
+    with store.write() as connection:
+        request_id = next_id(connection, dsr_request)
+        connection.execute(
+            insert(dsr_request).values(
+                id=request_id, kind=kind, received_on=received_on.isoformat(), due_on=due_on.isoformat(),
+                key_id=key_id, opened_by=actor,
+                requester=store.personal.seal(key_id, Place("dsr_request", "requester", request_id), requester),
+            )
+        )  # fmt: skip
+        audit.record(connection, actor, "dsr.opened", "dsr_request", request_id, {"kind": kind})
+    return request_id
+
+
+def _request(store: Store, row, subjects: list[int]) -> dict:
+    requester = store.personal.open(bytes(row.key_id), Place("dsr_request", "requester", row.id), bytes(row.requester))
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "received_on": date.fromisoformat(row.received_on),
+        "due_on": date.fromisoformat(row.due_on),
+        "extension_reason": row.extension_reason,
+        "status": row.status,
+        "requester": requester or {},
+        "verified_how": row.verified_how,
+        "verified_by": row.verified_by,
+        "verified_at": row.verified_at,
+        "opened_by": row.opened_by,
+        "closed_at": row.closed_at,
+        "outcome": row.outcome,
+        "subjects": subjects,
+    }
+
+
+def request(store: Store, request_id: int) -> dict:
+    with store.read() as connection:
+        row = connection.execute(select(dsr_request).where(dsr_request.c.id == request_id)).first()
+        if row is None:
+            raise NotFound(f"There is no request {request_id}.")
+        subjects = connection.execute(
+            select(dsr_subject.c.profile_id)
+            .where(dsr_subject.c.request_id == request_id)
+            .order_by(dsr_subject.c.profile_id)
+        ).scalars()
+        return _request(store, row, list(subjects))
+
+
+def requests(store: Store, include_closed: bool) -> list[dict]:
+    with store.read() as connection:
+        query = select(dsr_request)
+        if not include_closed:
+            query = query.where(dsr_request.c.status == "open")
+        rows = connection.execute(query).all()
+        subjects: dict[int, list[int]] = {}
+        for request_id, profile_id in connection.execute(select(dsr_subject.c.request_id, dsr_subject.c.profile_id)):
+            subjects.setdefault(request_id, []).append(profile_id)
+    return [_request(store, row, sorted(subjects.get(row.id, []))) for row in rows]
+
+
+def _change(store: Store, request_id: int, actor: str, action: str, details: dict | None = None, **values) -> None:
+    with store.write() as connection:
+        connection.execute(update(dsr_request).where(dsr_request.c.id == request_id).values(**values))
+        audit.record(connection, actor, action, "dsr_request", request_id, details)
+
+
+def add_subject(store: Store, request_id: int, profile_id: int, actor: str) -> None:
+    with store.write() as connection:
+        connection.execute(
+            insert(dsr_subject)
+            .prefix_with("OR IGNORE")
+            .values(request_id=request_id, profile_id=profile_id, confirmed_by=actor, confirmed_at=now())
+        )
+        audit.record(connection, actor, "dsr.subject_confirmed", "dsr_request", request_id, {"profile": profile_id})
+
+
+def set_verified(store: Store, request_id: int, how: str, actor: str) -> None:
+    _change(
+        store, request_id, actor, "dsr.verified", {"how": how}, verified_how=how, verified_by=actor, verified_at=now()
+    )
+
+
+def set_extension(store: Store, request_id: int, due_on: date, reason: str, actor: str) -> None:
+    _change(store, request_id, actor, "dsr.extended", {"due_on": due_on.isoformat()}, due_on=due_on.isoformat(),
+            extension_reason=reason)  # fmt: skip
+
+
+def close_request(store: Store, request_id: int, outcome: str, actor: str) -> None:
+    _change(store, request_id, actor, "dsr.closed", None, status="closed", closed_at=now(), outcome=outcome)
+
+
+def audit_export(store: Store, actor: str, details: dict) -> None:
+    with store.write() as connection:
+        audit.record(connection, actor, "export", "segment", None, details)
+
+
+def audit_request(store: Store, request_id: int, actor: str, action: str) -> None:
+    with store.write() as connection:
+        audit.record(connection, actor, action, "dsr_request", request_id)
+
+
+def audit_of_request(store: Store, request_id: int, profile_ids: list[int]) -> list[dict]:
+    """Audit entries about the request, and those about its profiles that name it."""
+    with store.read() as connection:
+        rows = connection.execute(
+            select(audit_log)
+            .where(
+                ((audit_log.c.object_type == "dsr_request") & (audit_log.c.object_id == str(request_id)))
+                | (
+                    (audit_log.c.object_type == "profile")
+                    & audit_log.c.object_id.in_([str(profile_id) for profile_id in profile_ids])
+                    & audit_log.c.details.contains(f'"request":{request_id}')
+                )
+            )
+            .order_by(audit_log.c.id)
+        ).all()
+    return [
+        {
+            "entry": row.id,
+            "at": row.at,
+            "actor": row.actor,
+            "action": row.action,
+            "object": f"{row.object_type} {row.object_id}",
+            "details": json.loads(row.details),
+            "hash": row.hash,
+        }
+        for row in rows
+    ]
+
+
+def profile_exists(store: Store, profile_id: int) -> bool:
+    with store.read() as connection:
+        return connection.execute(select(profile.c.id).where(profile.c.id == profile_id)).first() is not None
+
+
+def set_restricted(store: Store, profile_id: int, restricted: bool, actor: str, request_id: int | None) -> None:
+    status = "restricted" if restricted else "active"
+    with store.write() as connection:
+        changed = connection.execute(
+            update(profile).where(profile.c.id == profile_id).values(status=status, updated_at=now())
+        ).rowcount
+        if not changed:
+            raise NotFound(f"There is no profile {profile_id}.")
+        audit.record(connection, actor, f"profile.{status}", "profile", profile_id, {"request": request_id})
+
+
+# Retention.
+
+KINDS_OF = {"purchases": ("purchase",), "support_tickets": ("ticket",), "messages_and_posts": ("message", "post")}
+
+
+def retention_rules(store: Store) -> list[dict]:
+    with store.read() as connection:
+        rows = connection.execute(
+            select(retention_rule.c.category, retention_rule.c.months, retention_rule.c.legal_reason)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def set_retention_rule(store: Store, category: str, months: int, legal_reason: str, actor: str) -> None:
+    with store.write() as connection:
+        connection.execute(delete(retention_rule).where(retention_rule.c.category == category))
+        connection.execute(
+            insert(retention_rule).values(
+                category=category, months=months, legal_reason=legal_reason, updated_by=actor, updated_at=now()
+            )
+        )
+        audit.record(connection, actor, "retention.rule", "retention_rule", category, {"months": months})
+
+
+def old_interactions(store: Store, category: str, before: str) -> list[int]:
+    """Interactions of ``category`` older than ``before``; support tickets count from the profile's last contact."""
+    query = select(interaction.c.id).where(interaction.c.kind.in_(KINDS_OF[category]))
+    if category == "support_tickets":
+        idle = (
+            select(interaction.c.profile_id)
+            .group_by(interaction.c.profile_id)
+            .having(func.max(interaction.c.occurred_at) < before)
+        )
+        query = query.where(interaction.c.profile_id.in_(idle))
+    else:
+        query = query.where(interaction.c.occurred_at < before)
+    with store.read() as connection:
+        return list(connection.execute(query.order_by(interaction.c.id)).scalars())
+
+
+def idle_prospects(store: Store, before: str) -> list[int]:
+    """Active profiles created before ``before`` that never bought and never granted consent."""
+    bought = select(interaction.c.profile_id).where(interaction.c.kind == "purchase")
+    consented = (
+        select(source_record.c.profile_id)
+        .join(consent_event, consent_event.c.source_record_id == source_record.c.id)
+        .where(consent_event.c.action == "granted")
+    )
+    query = select(profile.c.id).where(
+        profile.c.created_at < before,
+        profile.c.status == "active",
+        profile.c.id.not_in(bought),
+        profile.c.id.not_in(consented),
+    )
+    with store.read() as connection:
+        return list(connection.execute(query.order_by(profile.c.id)).scalars())
+
+
+def delete_interactions(store: Store, ids: list[int], category: str, actor: str) -> None:
+    with store.write() as connection:
+        gone = connection.execute(delete(interaction).where(interaction.c.id.in_(ids))).rowcount
+        audit.record(connection, actor, "retention.deleted", "interaction", None, {"category": category, "count": gone})

@@ -1,0 +1,186 @@
+"""Data-subject requests (Art. 15-22 GDPR): intake, identity, deadlines, and carrying them out.
+
+A request is opened by staff with the requester's details as they came (an
+email, a letter). Kundenbild proposes the profiles that match those details;
+the DPO confirms which are the requester's and records how the requester's
+identity was verified. Only then can the request be carried out: an access
+archive, an erasure, a restriction, an objection. Every step is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cdp import config, erasure, profiles
+from cdp.errors import InvalidValue, RequestNotReady
+from cdp.store import Store
+from consent import deadlines, ledger, repository, retention
+
+KINDS = ("access", "portability", "erasure", "rectification", "restriction", "objection")
+REQUESTER_FIELDS = ("name", "email", "phone", "handle", "address", "language", "note")
+VERIFICATION = ("known_email", "id_document", "postal_address", "in_person", "other")
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    kind: str
+    received_on: date
+    due_on: date
+    extension_reason: str | None
+    status: str
+    requester: dict
+    verified_how: str | None
+    verified_by: str | None
+    verified_at: str | None
+    opened_by: str
+    closed_at: str | None
+    outcome: str | None
+    subjects: list[int]
+
+    def urgency(self, today: date) -> str:
+        return "closed" if self.status == "closed" else deadlines.urgency(self.due_on, today)
+
+
+def open_request(store: Store, kind: str, requester: dict, received_on: date, actor: str) -> int:
+    """Record a new request; its deadline is one month from receipt."""
+    if kind not in KINDS:
+        raise InvalidValue("kind", f"expected one of {', '.join(KINDS)}")
+    if received_on > date.today():
+        raise InvalidValue("received_on", "a request cannot be received in the future")
+    details = {name: str(value).strip() for name, value in requester.items() if name in REQUESTER_FIELDS and value}
+    if not any(details.get(name) for name in ("name", "email", "phone", "handle")):
+        raise InvalidValue("requester", "give at least a name, an email, a phone number or a handle")
+    return repository.add_request(store, kind, details, received_on, deadlines.due(received_on), actor)
+
+
+def load(store: Store, request_id: int) -> Request:
+    return Request(**repository.request(store, request_id))
+
+
+def inbox(store: Store, include_closed: bool = False) -> list[Request]:
+    """Open requests, the most urgent first (closed ones after, newest first)."""
+    found = [Request(**row) for row in repository.requests(store, include_closed)]
+    return sorted(found, key=lambda request: (request.status != "open", request.due_on.toordinal()
+                                              * (1 if request.status == "open" else -1)))  # fmt: skip
+
+
+def candidates(store: Store, request_id: int) -> list[profiles.Profile]:
+    """Profiles that match the requester's email, phone, handle or name, for the DPO to confirm."""
+    details = load(store, request_id).requester
+    region = config.default_region()
+    found: dict[int, profiles.Profile] = {}
+    for name in ("email", "phone", "handle", "name"):
+        if details.get(name):
+            for profile in profiles.search(store, details[name], region, limit=10):
+                found.setdefault(profile.id, profile)
+    return list(found.values())
+
+
+def confirm_subject(store: Store, request_id: int, profile_id: int, actor: str) -> None:
+    _open(store, request_id)
+    profiles.load(store, profile_id)
+    repository.add_subject(store, request_id, profile_id, actor)
+
+
+def verify(store: Store, request_id: int, how: str, actor: str) -> None:
+    """Record how the requester's identity was checked, and by whom."""
+    if how not in VERIFICATION:
+        raise InvalidValue("how", f"expected one of {', '.join(VERIFICATION)}")
+    _open(store, request_id)
+    repository.set_verified(store, request_id, how, actor)
+
+
+def extend(store: Store, request_id: int, reason: str, actor: str) -> date:
+    """Extend the deadline by two further months (Art. 12(3)), with the reason recorded."""
+    request = _open(store, request_id)
+    if request.extension_reason:
+        raise InvalidValue("extension", "this request was already extended")
+    if not reason.strip():
+        raise InvalidValue("reason", "an extension needs its reason")
+    due_on = deadlines.extended(request.received_on)
+    repository.set_extension(store, request_id, due_on, reason.strip(), actor)
+    return due_on
+
+
+def close(store: Store, request_id: int, outcome: str, actor: str) -> None:
+    _open(store, request_id)
+    repository.close_request(store, request_id, outcome.strip() or "done", actor)
+
+
+def ready(store: Store, request_id: int) -> Request:
+    """The request, if it may be carried out: open, verified, with confirmed profiles."""
+    request = _open(store, request_id)
+    if not request.verified_how:
+        raise RequestNotReady(f"Request {request_id}: the requester's identity has not been verified yet.")
+    if not request.subjects:
+        raise RequestNotReady(f"Request {request_id}: no profile has been confirmed as the requester's yet.")
+    return request
+
+
+def erase(store: Store, request_id: int, actor: str) -> list[erasure.Erased]:
+    """Erase every confirmed profile; purchases under the tax retention period stay restricted."""
+    request = ready(store, request_id)
+    keep = retention.cutoff(store, "purchases")
+    done = [
+        erasure.erase_profile(store, profile_id, actor, keep_purchases_since=keep, request_id=request_id)
+        for profile_id in request.subjects
+        if repository.profile_exists(store, profile_id)
+    ]
+    kept = sum(result.purchases_kept for result in done)
+    outcome = f"erased {len(done)} profile(s)" + (
+        f"; {kept} purchase(s) kept restricted: {retention.hold_reason(store)}" if kept else ""
+    )
+    repository.close_request(store, request_id, outcome, actor)
+    return done
+
+
+def restrict(store: Store, request_id: int, actor: str, lift: bool = False) -> None:
+    """Art. 18: keep the data but stop all processing but storage (or lift that)."""
+    request = ready(store, request_id)
+    for profile_id in request.subjects:
+        repository.set_restricted(store, profile_id, not lift, actor, request_id)
+
+
+def object_to_marketing(store: Store, request_id: int, actor: str) -> int:
+    """Art. 21(2): suppress direct marketing for the confirmed profiles at once."""
+    request = ready(store, request_id)
+    return sum(ledger.object_to_marketing(store, profile_id, actor) for profile_id in request.subjects)
+
+
+def _open(store: Store, request_id: int) -> Request:
+    request = load(store, request_id)
+    if request.status != "open":
+        raise RequestNotReady(f"Request {request_id} is closed.")
+    return request
+
+
+def record_export(store: Store, request_id: int, actor: str) -> None:
+    """Audit that the access archive of a request was handed out."""
+    repository.audit_request(store, request_id, actor, "dsr.exported")
+
+
+def rectify(store: Store, request_id: int, name: str, value: str, actor: str) -> int:
+    """Art. 16: correct a field in every source record of the confirmed profiles."""
+    request = ready(store, request_id)
+    region = config.default_region()
+    return sum(profiles.rectify(store, profile_id, name, value, actor, region) for profile_id in request.subjects)
+
+
+def record_of(store: Store, request_id: int) -> dict:
+    """What a supervisory authority may ask for: the request's facts and every audited step (no personal data)."""
+    request = load(store, request_id)
+    return {
+        "request": request.id,
+        "kind": request.kind,
+        "received_on": request.received_on.isoformat(),
+        "due_on": request.due_on.isoformat(),
+        "extension_reason": request.extension_reason,
+        "status": request.status,
+        "verified": {"how": request.verified_how, "by": request.verified_by, "at": request.verified_at},
+        "profiles": request.subjects,
+        "closed_at": request.closed_at,
+        "outcome": request.outcome,
+        "steps": repository.audit_of_request(store, request_id, request.subjects),
+    }

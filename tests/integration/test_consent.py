@@ -1,0 +1,146 @@
+"""Consent ledger and its gate, access archives, retention: against a real store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cdp import profiles
+from cdp.errors import InvalidValue, RequestNotReady
+from cdp.ingest import import_file
+from cdp.store import Store
+from consent import access, ledger, requests, retention, segments
+from tests.helpers import write_file
+
+CONTACTS = (
+    "ID;Vorname;Nachname;E-Mail;Telefon;Notiz\n"
+    "K1;Anna;Albrecht;anna@example.org;030 1234567;VIP\n"
+    "K2;Bernd;Brandt;bernd@example.org;;\n"
+    "K3;Clara;Christ;;030 7654321;\n"
+)
+MESSAGES = "contact_id,interaction_id,occurred_at,channel,type,text\nK1,M1,2025-05-01,email,ticket,Lieferung fehlt\n"
+PURCHASES = "contact_id,interaction_id,occurred_at,amount,currency,product\nK1,O1,2025-03-01,19.99,EUR,Tee\n"
+
+
+@pytest.fixture
+def shop(store: Store, tmp_path: Path) -> dict[str, int]:
+    import_file(store, write_file(tmp_path, "shop.csv", CONTACTS), "webshop")
+    import_file(store, write_file(tmp_path, "m.csv", MESSAGES), "webshop", kind="messages")
+    import_file(store, write_file(tmp_path, "p.csv", PURCHASES), "webshop", kind="purchases")
+    return {found.value("first_name"): found.id for found in profiles.load_many(store, list(range(1, 10)))}
+
+
+def _grant(store: Store, profile_id: int, purpose: str = "newsletter", channel: str = "email") -> None:
+    ledger.record(store, profile_id, purpose, channel, "granted", actor="test", origin="import",
+                  proof={"double_opt_in_at": "2025-01-02T10:00:00+00:00", "text_version": "v3"})  # fmt: skip
+
+
+def test_history_is_kept_and_the_latest_event_decides(store: Store, shop: dict[str, int]) -> None:
+    _grant(store, shop["Anna"])
+    ledger.record(store, shop["Anna"], "newsletter", "email", "withdrawn", actor="test", origin="staff",
+                  proof={"reason": "asked by phone"})  # fmt: skip
+    events = ledger.history(store, shop["Anna"])
+    assert [event.action for event in events] == ["granted", "withdrawn"]
+    assert events[0].proof == {"double_opt_in_at": "2025-01-02T10:00:00+00:00", "text_version": "v3"}
+    assert ledger.current(events)[("newsletter", "email")].action == "withdrawn"
+
+
+def test_withdrawal_takes_a_person_out_of_exports_at_once(store: Store, shop: dict[str, int]) -> None:
+    for name in ("Anna", "Bernd", "Clara"):
+        _grant(store, shop[name])
+    rows, audience = segments.contacts(store, "newsletter", "email", "test")
+    assert sorted(row["first_name"] for row in rows) == ["Anna", "Bernd"]
+    assert audience.left_out["no address"] == 1
+    ledger.record(store, shop["Bernd"], "newsletter", "email", "withdrawn", actor="test", origin="staff")
+    rows, audience = segments.contacts(store, "newsletter", "email", "test")
+    assert [row["first_name"] for row in rows] == ["Anna"]
+    assert audience.left_out["withdrawn"] == 1
+
+
+def test_people_without_consent_or_restricted_are_left_out_and_counted(store: Store, shop: dict[str, int]) -> None:
+    _grant(store, shop["Anna"], channel="phone")
+    _grant(store, shop["Clara"], channel="phone")
+    request_id = requests.open_request(store, "restriction", {"name": "Clara Christ"}, date.today(), "dpo")
+    requests.confirm_subject(store, request_id, shop["Clara"], "dpo")
+    requests.verify(store, request_id, "id_document", "dpo")
+    requests.restrict(store, request_id, "dpo")
+    rows, audience = segments.contacts(store, "sales_contact", "phone", "test")
+    assert rows == [] and audience.left_out == {"restricted": 1, "withdrawn": 0, "no consent": 2}
+    audience = ledger.audience(store, None, "newsletter", "phone")
+    assert audience.included == [shop["Anna"]] and audience.left_out["restricted"] == 1
+
+
+def test_objection_stops_direct_marketing_on_every_channel(store: Store, shop: dict[str, int]) -> None:
+    _grant(store, shop["Anna"])
+    request_id = requests.open_request(store, "objection", {"email": "anna@example.org"}, date.today(), "dpo")
+    requests.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    requests.verify(store, request_id, "known_email", "dpo")
+    assert requests.object_to_marketing(store, request_id, "dpo") == 15
+    for channel in ledger.CHANNELS:
+        assert ledger.audience(store, None, "newsletter", channel).included == []
+
+
+def test_unknown_purpose_or_channel_is_refused(store: Store, shop: dict[str, int]) -> None:
+    with pytest.raises(InvalidValue, match="purpose"):
+        ledger.record(store, shop["Anna"], "spam", "email", "granted", actor="t", origin="staff")
+    with pytest.raises(InvalidValue, match="channel"):
+        ledger.audience(store, None, "newsletter", "pigeon")
+
+
+def test_a_request_is_carried_out_only_when_verified_and_confirmed(store: Store, shop: dict[str, int]) -> None:
+    request_id = requests.open_request(store, "access", {"email": "anna@example.org"}, date(2026, 1, 31), "dpo")
+    assert requests.load(store, request_id).due_on == date(2026, 2, 28)
+    with pytest.raises(RequestNotReady, match="verified"):
+        requests.ready(store, request_id)
+    requests.verify(store, request_id, "known_email", "dpo")
+    with pytest.raises(RequestNotReady, match="confirmed"):
+        requests.ready(store, request_id)
+    requests.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    assert requests.ready(store, request_id).subjects == [shop["Anna"]]
+    assert requests.extend(store, request_id, "many systems to search", "dpo") == date(2026, 4, 30)
+
+
+def test_access_archive_holds_everything_put_in(store: Store, shop: dict[str, int]) -> None:
+    _grant(store, shop["Anna"])
+    archive = zipfile.ZipFile(io.BytesIO(access.archive(store, [shop["Anna"]], "en")))
+    assert set(archive.namelist()) == {"data.json", "records.csv", "interactions.csv", "consent.csv", "report.html"}
+    person = json.loads(archive.read("data.json"))[0]
+    record = person["source_records"][0]
+    assert record["fields"] | record["extra"] == {
+        "first_name": "Anna", "last_name": "Albrecht", "email": "anna@example.org", "phone": "+49301234567",
+        "Notiz": "VIP"} | {key: value for key, value in record["extra"].items() if key != "Notiz"}  # fmt: skip
+    assert record["source"] == "webshop" and record["source_record_id"] == "K1"
+    kinds = sorted((item["kind"], item["amount_minor"]) for item in person["interactions"])
+    assert kinds == [("purchase", 1999), ("ticket", None)]
+    assert [event["action"] for event in person["consent"]["history"]] == ["granted"]
+    assert {rule["category"] for rule in person["retention"]} == set(retention.CATEGORIES)
+    rows = list(csv.DictReader(io.StringIO(archive.read("records.csv").decode())))
+    assert {(row["field"], row["value"]) for row in rows} >= {("last_name", "Albrecht"), ("Notiz", "VIP")}
+    report = archive.read("report.html").decode()
+    assert "The data we hold about you" in report and "Albrecht" in report and "19.99 EUR" in report
+
+
+def test_retention_dry_run_lists_and_run_deletes_only_what_is_due(store: Store, shop: dict[str, int]) -> None:
+    retention.set_rule(store, "support_tickets", 1, "test: one month", "dpo")
+    later = date(2026, 12, 1)
+    dry = {item.category: len(item.ids) for item in retention.run(store, "dpo", dry_run=True, today=later)}
+    assert dry["support_tickets"] == 1 and dry["purchases"] == 0
+    assert profiles.timeline(store, shop["Anna"]).total == 2
+    retention.run(store, "dpo", today=later)
+    assert [item.kind for item in profiles.timeline(store, shop["Anna"]).items] == ["purchase"]
+    again = {item.category: len(item.ids) for item in retention.run(store, "dpo", today=later)}
+    assert again["support_tickets"] == 0
+
+
+def test_prospects_without_consent_are_erased_after_their_period(store: Store, shop: dict[str, int]) -> None:
+    _grant(store, shop["Bernd"])
+    due = {item.category: item.ids for item in retention.due(store, today=date(2100, 1, 1))}
+    assert due["prospects_without_consent"] == [shop["Clara"]]
+    retention.run(store, "dpo", today=date(2100, 1, 1))
+    assert not any(found.value("first_name") == "Clara" for found in profiles.load_many(store, list(shop.values())))
