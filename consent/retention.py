@@ -8,10 +8,12 @@ A dry run lists what a run would do and changes nothing.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import date
 
-from cdp import erasure
+from cdp import erasure, logs
 from cdp.errors import InvalidValue
 from cdp.store import Store
 from consent import repository
@@ -97,3 +99,24 @@ def run(store: Store, actor: str, dry_run: bool = False, today: date | None = No
             for start in range(0, len(item.ids), BATCH):
                 repository.delete_interactions(store, item.ids[start : start + BATCH], item.category, actor)
     return found
+
+
+def keep_running(store: Store, hours: int, logger: logging.Logger, stop: threading.Event) -> threading.Thread:
+    """Run retention now and every ``hours`` hours in a background thread, until ``stop`` is set.
+
+    A failed run is logged (without its message, which could hold data) and
+    the next one simply tries again.
+    """
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                found = run(store, "scheduler")
+                logger.info("retention run: %s", ", ".join(f"{item.category}={len(item.ids)}" for item in found))
+            except Exception as error:
+                logger.error("retention run failed: %s", logs.crash_summary(error))
+            stop.wait(hours * 3600)
+
+    thread = threading.Thread(target=loop, name="retention", daemon=True)
+    thread.start()
+    return thread

@@ -19,7 +19,7 @@ from cdp import config, logs
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
 from identity.resolve import resolve_new
-from web import api, auth, dpo, errors, i18n, profiles, review, security
+from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -35,7 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(i18n.template_helpers())
-    for blueprint in (auth.blueprint, profiles.blueprint, review.blueprint, dpo.blueprint, api.blueprint):
+    blueprints = (auth, profiles, consent, review, dpo, dsr, api)
+    for blueprint in (module.blueprint for module in blueprints):
         app.register_blueprint(blueprint)
     api.exempt_from_csrf(app)
     app.before_request(auth.load_user)

@@ -7,6 +7,8 @@ The core (``cdp.cli``) knows nothing of identity or the web; importing
 
 from __future__ import annotations
 
+import threading
+
 import click
 import waitress
 
@@ -29,6 +31,9 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     port = port or config.whole_number("CDP_PORT", 1, 65535)
     threads = config.whole_number("CDP_THREADS", 1, 60)
     app = create_app()
+    hours = config.whole_number("CDP_RETENTION_HOURS", 0, 24 * 366)
+    if hours:
+        retention.keep_running(app.extensions["cdp_store"], hours, app.config["CDP_LOGGER"], threading.Event())
     click.echo(f"Kundenbild is running at http://{host}:{port}/ (Ctrl+C stops it).")
     if debug:
         app.run(host=host, port=port, debug=True)

@@ -1,12 +1,14 @@
-"""The data protection officer's pages: the audit trail."""
+"""The data protection officer's pages: the audit trail and the retention rules."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from cdp import audit_view
+from cdp.errors import InvalidValue
+from consent import retention
 from web.access import allow
-from web.context import store
+from web.context import actor, store
 
 blueprint = Blueprint("dpo", __name__, url_prefix="/dpo")
 
@@ -19,3 +21,29 @@ def audit_log():
     verified = request.args.get("verify") == "1"
     broken_at = audit_view.first_broken(store()) if verified else None
     return render_template("audit.html", page=page, verified=verified, broken_at=broken_at)
+
+
+@blueprint.get("/retention")
+@allow("dpo", "admin")
+def retention_rules():
+    """The rules in force, editable; with ``?dry=1`` what a run would delete now."""
+    due = retention.due(store()) if request.args.get("dry") == "1" else None
+    return render_template("retention.html", rules=retention.rules(store()), due=due, error=None)
+
+
+@blueprint.post("/retention/<category>")
+@allow("dpo", "admin")
+def set_retention_rule(category: str):
+    try:
+        retention.set_rule(store(), category, request.form.get("months", 0, type=int),
+                           request.form.get("legal_reason", ""), actor())  # fmt: skip
+    except InvalidValue as error:
+        return render_template("retention.html", rules=retention.rules(store()), due=None, error=error.message), 422
+    return redirect(url_for("dpo.retention_rules"))
+
+
+@blueprint.post("/retention/run")
+@allow("dpo", "admin")
+def run_retention():
+    done = retention.run(store(), actor())
+    return render_template("retention.html", rules=retention.rules(store()), due=done, ran=True, error=None)

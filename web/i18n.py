@@ -79,6 +79,63 @@ INTERACTION_LABELS = {
     "campaign_touch": _l("Campaign"),
 }
 
+REQUEST_LABELS = {
+    "access": _l("Access (Art. 15)"),
+    "portability": _l("Portability (Art. 20)"),
+    "erasure": _l("Erasure (Art. 17)"),
+    "rectification": _l("Rectification (Art. 16)"),
+    "restriction": _l("Restriction (Art. 18)"),
+    "objection": _l("Objection (Art. 21)"),
+}
+URGENCY_LABELS = {"overdue": _l("overdue"), "due_soon": _l("due within a week"), "open": _l("open"),
+                  "closed": _l("closed")}  # fmt: skip
+VERIFICATION_LABELS = {
+    "known_email": _l("reply from the email address we know"),
+    "id_document": _l("identity document seen"),
+    "postal_address": _l("letter to the postal address we know"),
+    "in_person": _l("in person"),
+    "other": _l("other (see note)"),
+}
+PURPOSE_LABELS = {
+    "newsletter": _l("Newsletter"),
+    "personalised_offers": _l("Personalised offers"),
+    "sales_contact": _l("Sales contact"),
+    "social_listening": _l("Social listening"),
+    "profiling": _l("Profiling"),
+}
+CHANNEL_LABELS = {"email": _l("Email"), "phone": _l("Phone"), "sms": "SMS", "post": _l("Post"), "social": _l("Social")}
+BASIS_LABELS = {
+    "consent": _l("consent"),
+    "contract": _l("contract"),
+    "legitimate_interest": _l("legitimate interest"),
+    "legal_obligation": _l("legal obligation"),
+}
+REQUESTER_LABELS = {
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "handle": _l("Handle"),
+    "address": _l("Postal address"),
+    "language": _l("Language"),
+    "note": _l("Note"),
+}
+REQUESTER_LABELS = {
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "handle": _l("Handle"),
+    "address": _l("Postal address"),
+    "language": _l("Language"),
+    "note": _l("Note"),
+}
+ACTION_LABELS = {"granted": _l("granted"), "withdrawn": _l("withdrawn")}
+RETENTION_LABELS = {
+    "purchases": _l("Purchases"),
+    "support_tickets": _l("Support tickets"),
+    "messages_and_posts": _l("Messages and posts"),
+    "prospects_without_consent": _l("Prospects without consent"),
+}
+
 
 LEVEL_WORDS = {
     "first_name": {
@@ -125,12 +182,26 @@ def evidence_words(evidence: dict) -> list[str]:
     return words
 
 
+LABELS = {
+    "request": REQUEST_LABELS,
+    "urgency": URGENCY_LABELS,
+    "verification": VERIFICATION_LABELS,
+    "purpose": PURPOSE_LABELS,
+    "channel": CHANNEL_LABELS,
+    "basis": BASIS_LABELS,
+    "action": ACTION_LABELS,
+    "retention": RETENTION_LABELS,
+    "requester": REQUESTER_LABELS,
+}
+
+
 def template_helpers() -> dict:
     return {
         "field_label": lambda name: FIELD_LABELS.get(name, name),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "interaction_label": lambda kind: INTERACTION_LABELS.get(kind, kind),
         "evidence_words": evidence_words,
+        "label": lambda kind, name: LABELS[kind].get(name, name),
         "money": money,
         "when": when,
         "number": format_decimal,

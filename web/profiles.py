@@ -9,6 +9,7 @@ from cdp import linking, profiles
 from cdp.errors import InvalidValue
 from cdp.salutation import greeting
 from identity import resolve
+from web import consent
 from web.access import ALL_STAFF, allow
 from web.context import actor, region, store
 
@@ -46,9 +47,15 @@ def show(profile_id: int):
     profile = profiles.read_for(store(), profile_id, actor())
     if not _may_see(profile):
         return render_template("restricted.html", profile=profile), 403
-    page = profiles.timeline(store(), profile_id, request.args.get("page", 1, type=int))
-    links = linking.links_of(store(), profile_id)
-    return render_template("profile.html", profile=profile, page=page, greetings=_greetings(profile), links=links)
+    return _page(profile, request.args.get("page", 1, type=int))
+
+
+def _page(profile: profiles.Profile, page_number: int, error: str | None = None) -> str:
+    """The whole profile page."""
+    page = profiles.timeline(store(), profile.id, page_number)
+    links = linking.links_of(store(), profile.id)
+    context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error}
+    return render_template("profile.html", **context, **consent.panel(profile.id))
 
 
 @blueprint.get("/profiles/<int:profile_id>/timeline")
@@ -93,10 +100,7 @@ def _salutation_response(profile_id: int, error: str | None) -> str:
     profile = profiles.load(store(), profile_id)
     if _is_htmx():
         return render_template("_salutation.html", profile=profile, greetings=_greetings(profile), error=error)
-    page = profiles.timeline(store(), profile_id, 1)
-    links = linking.links_of(store(), profile_id)
-    context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error}
-    return render_template("profile.html", **context)
+    return _page(profile, 1, error)
 
 
 @blueprint.post("/profiles/<int:profile_id>/split/<int:record_id>")

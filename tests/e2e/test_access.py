@@ -9,7 +9,7 @@ from cdp.accounts import ROLES
 from tests.e2e.conftest import sign_in
 from web.access import PUBLIC, declared_roles
 
-SAMPLE_VALUES = {"profile_id": 1, "left": 1, "right": 2, "record_id": 1}
+SAMPLE_VALUES = {"profile_id": 1, "left": 1, "right": 2, "record_id": 1, "request_id": 1, "category": "purchases"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:

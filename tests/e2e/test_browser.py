@@ -179,3 +179,34 @@ def test_server_answers_many_requests_at_once_on_all_its_threads(page: Page, ser
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(fetch, range(80)))
     assert statuses == [200] * 80
+
+
+def test_dpo_takes_an_access_request_from_intake_to_the_archive(page: Page, server: dict) -> None:
+    sign_in(page, "dpo")
+    page.click("nav a:has-text('Requests')")
+    page.click("a:has-text('New request')")
+    page.select_option("select[name=kind]", "access")
+    page.fill("input[name=email]", "erika@example.org")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('Open request')")
+    expect(page.locator("h1")).to_contain_text("Access (Art. 15)")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('This is the requester')")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('Identity verified')")
+    with page.expect_download() as download:
+        page.click("button:has-text('Download the archive')")
+    assert download.value.suggested_filename.endswith(".zip")
+    page.goto("/dpo/requests")
+    expect(page.locator("table.inbox tbody tr")).to_have_count(1)
+
+
+def test_consent_change_updates_the_profile_in_place(page: Page, server: dict) -> None:
+    sign_in(page, "marketing")
+    page.goto(f"/profiles/{server['max']}")
+    form = page.locator("form.consent-form")
+    form.locator("select[name=purpose]").select_option("personalised_offers")
+    form.locator("input[name=reason]").fill("asked at the fair")
+    form.locator("button").click()
+    expect(page.locator("#consent table.consent")).to_contain_text("Personalised offers")
+    expect(page.locator("#consent form.consent-form input[name=reason]")).to_have_value("")

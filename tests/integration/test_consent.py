@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import threading
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -144,3 +147,17 @@ def test_prospects_without_consent_are_erased_after_their_period(store: Store, s
     assert due["prospects_without_consent"] == [shop["Clara"]]
     retention.run(store, "dpo", today=date(2100, 1, 1))
     assert not any(found.value("first_name") == "Clara" for found in profiles.load_many(store, list(shop.values())))
+
+
+def test_the_scheduled_run_deletes_what_is_due_and_stops_when_told(store: Store, shop: dict[str, int]) -> None:
+    retention.set_rule(store, "messages_and_posts", 1, "test: one month", "dpo")
+    retention.set_rule(store, "support_tickets", 1, "test: one month", "dpo")
+    stop = threading.Event()
+    thread = retention.keep_running(store, 24, logging.getLogger("test"), stop)
+    deadline = time.monotonic() + 20
+    while profiles.timeline(store, shop["Anna"]).total > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert [item.kind for item in profiles.timeline(store, shop["Anna"]).items] == ["purchase"]
