@@ -22,6 +22,7 @@ from cdp.schema import (
     consent_event,
     dsr_request,
     dsr_subject,
+    identifier,
     interaction,
     profile,
     retention_rule,
@@ -74,6 +75,46 @@ def add_events(store: Store, rows: list[tuple], actor: str) -> list[int]:
             ids.append(event_id)
             event_id += 1
     return ids
+
+
+def records_with_email(store: Store, digests: list[bytes]) -> dict[bytes, list[int]]:
+    """The source records holding each email (by its keyed hash)."""
+    found: dict[bytes, list[int]] = {}
+    wanted = list(set(digests))
+    with store.read() as connection:
+        for start in range(0, len(wanted), 500):
+            rows = connection.execute(
+                select(identifier.c.digest, identifier.c.source_record_id).where(
+                    identifier.c.kind == "email", identifier.c.digest.in_(wanted[start : start + 500])
+                )
+            )
+            for digest, record_id in rows:
+                found.setdefault(bytes(digest), []).append(record_id)
+    return found
+
+
+def new_events_only(store: Store, events: list[tuple]) -> list[tuple]:
+    """The events not yet in the ledger (same record, purpose, channel, action and time)."""
+    with store.read() as connection:
+        known = {
+            tuple(row)
+            for row in connection.execute(
+                select(
+                    consent_event.c.source_record_id,
+                    consent_event.c.purpose,
+                    consent_event.c.channel,
+                    consent_event.c.action,
+                    consent_event.c.effective_at,
+                )
+            )
+        }
+    fresh, seen = [], set()
+    for event in events:
+        key = (event[0], event[1], event[2], event[3], event[6])
+        if key not in known and key not in seen:
+            seen.add(key)
+            fresh.append(event)
+    return fresh
 
 
 def events_of_profile(store: Store, profile_id: int) -> list[dict]:

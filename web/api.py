@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 from cdp import profiles
 from cdp.errors import ImportRejected
 from cdp.ingest import import_data
+from consent import segments
 from web.access import ALL_STAFF, allow, public
 from web.context import region, store
 from web.openapi import SPEC
@@ -67,6 +68,15 @@ def get_profile(profile_id: int):
             "sources": [{"source": ref.source, "id": ref.source_record_id} for ref in profile.sources],
         }
     )
+
+
+@blueprint.get("/audience")
+@allow("admin", "sales", "marketing")
+def audience():
+    """Who may be contacted for a purpose by a channel, with how many were left out and why."""
+    purpose, channel = request.args.get("purpose", ""), request.args.get("channel", "")
+    rows, gate = segments.contacts(store(), purpose, channel, g.user.name)
+    return jsonify({"purpose": purpose, "channel": channel, "contacts": rows, "left_out": gate.left_out})
 
 
 @blueprint.post("/contacts")

@@ -64,12 +64,33 @@ def _push(kind: str, what: str) -> dict:
     }
 
 
+_AUDIENCE = {
+    "type": "object",
+    "required": ["purpose", "channel", "contacts", "left_out"],
+    "properties": {
+        "purpose": {"type": "string"},
+        "channel": {"type": "string", "enum": ["email", "phone", "sms", "post", "social"]},
+        "contacts": {"type": "array", "items": {"type": "object"}},
+        "left_out": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "Kundenbild API", "version": "1"},
     "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
     "security": [{"token": []}],
     "paths": {
+        "/api/v1/audience": {
+            "get": {
+                "summary": "Everyone with a valid basis for a purpose and channel (consent gate), and who was left out",
+                "parameters": [
+                    {"name": "purpose", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "channel", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {"200": _json(_AUDIENCE, "The audience"), **_errors(400, 401, 403)},
+            }
+        },
         "/api/v1/profiles": {
             "get": {
                 "summary": "Profiles, page by page",

@@ -11,6 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cdp import profiles
+from cdp.tokens import create_token
+from consent import ledger
 from tests.e2e.conftest import csrf_token, profile_id, sign_in
 
 
@@ -106,3 +108,34 @@ def test_staff_record_a_withdrawal_on_the_profile_and_it_shows_at_once(app: Flas
     missing = client.post(f"/profiles/{max_id}/consent", data={**form, "action": "granted", "reason": " "},
                           headers={"HX-Request": "true"})  # fmt: skip
     assert missing.status_code == 422 and "reason" in missing.get_data(as_text=True)
+
+
+def test_api_audience_goes_through_the_consent_gate(app: Flask, client: FlaskClient) -> None:
+    store = app.extensions["cdp_store"]
+    token = create_token(store, "mailer", "marketing", actor="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    max_id = profile_id(app, "max mueller")
+    ledger.record(store, max_id, "newsletter", "email", "granted", actor="test", origin="import")
+    found = client.get("/api/v1/audience?purpose=newsletter&channel=email", headers=headers).json
+    assert [row["email"] for row in found["contacts"]] == ["max.mueller@example.de"]
+    assert found["left_out"]["no consent"] == 2
+    ledger.record(store, max_id, "newsletter", "email", "withdrawn", actor="test", origin="staff")
+    found = client.get("/api/v1/audience?purpose=newsletter&channel=email", headers=headers).json
+    assert found["contacts"] == [] and found["left_out"]["withdrawn"] == 1
+    bad = client.get("/api/v1/audience?purpose=spam&channel=email", headers=headers)
+    assert bad.status_code == 400 and "purpose" in bad.json["error"]["message"]
+
+
+def test_a_restricted_profile_is_marked_for_the_dpo_and_hidden_from_sales(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "dpo")
+    erika = profile_id(app, "erika@example.org")
+    request_id = _open_request(client, "restriction", date.today(), email="erika@example.org")
+    _post(client, f"/dpo/requests/{request_id}/confirm", profile_id=str(erika))
+    _post(client, f"/dpo/requests/{request_id}/verify", how="known_email")
+    _post(client, f"/dpo/requests/{request_id}/restrict")
+    page = client.get(f"/profiles/{erika}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Processing restricted" in page and "erika@example.org" in page
+    client.post("/signout", data={"csrf_token": csrf_token(client, "/profiles")})
+    sign_in(client, "sales")
+    hidden = client.get(f"/profiles/{erika}")
+    assert hidden.status_code == 403 and "erika@example.org" not in hidden.get_data(as_text=True)
