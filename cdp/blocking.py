@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
 
-from cdp.schema import blocking_key
+from cdp.schema import blocking_key, source_record
 from cdp.store import Store, bulk_insert
 
 Key = tuple[int, str]  # (rule number, the rule's values joined)
@@ -46,9 +46,19 @@ def rebuild(store: Store, keys_by_record: dict[int, list[Key]]) -> None:
 
 def replace(store: Store, keys_by_record: dict[int, list[Key]]) -> None:
     """Replace the keys of these records (new or changed ones)."""
+    ids = sorted(keys_by_record)
     with store.write() as connection:
-        connection.execute(delete(blocking_key).where(blocking_key.c.source_record_id.in_(list(keys_by_record))))
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            connection.execute(delete(blocking_key).where(blocking_key.c.source_record_id.in_(chunk)))
         bulk_insert(connection, blocking_key, _rows(store, keys_by_record))
+
+
+def records_without_keys(store: Store) -> list[int]:
+    """Source records that have no blocking key (not yet keyed, or without the values any rule needs)."""
+    with store.read() as connection:
+        keyed = select(blocking_key.c.source_record_id)
+        return list(connection.execute(select(source_record.c.id).where(source_record.c.id.not_in(keyed))).scalars())
 
 
 def sharing(store: Store, keys: Iterable[Key], max_block: int) -> dict[Key, list[int]]:

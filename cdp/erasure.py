@@ -8,8 +8,9 @@ interactions, evidence of joins. What a legal obligation requires keeping
 (purchases within their retention period, for tax law) stays as bare facts
 (date, amount, currency) on a restricted profile, its details unreadable.
 
-The person's identifiers go on the suppression list as the same keyed
-hashes the store indexes them by, so a later import of them is held back.
+The person's identifiers and source record ids go on the suppression list
+as the same keyed hashes the store indexes them by, so a later import of
+them (their contact row, or orders and posts referring to it) is held back.
 ``replay`` repeats all erasures on a store restored from an older backup:
 every record whose key was destroyed is purged the same way, and its
 identifiers (still in the backup) go on the suppression list again.
@@ -131,14 +132,18 @@ def _suppress(connection: Connection, record_ids: list[int], request_id: int | N
     rows = connection.execute(
         select(identifier.c.kind, identifier.c.digest).where(identifier.c.source_record_id.in_(record_ids))
     ).all()
+    records = connection.execute(
+        select(source_record.c.record_digest).where(source_record.c.id.in_(record_ids))
+    ).scalars()
     stamp = now()
-    for kind, digest in {(row.kind, bytes(row.digest)) for row in rows}:
+    found = {(row.kind, bytes(row.digest)) for row in rows} | {("record", bytes(digest)) for digest in records}
+    for kind, digest in found:
         connection.execute(
             insert(suppression)
             .prefix_with("OR IGNORE")
             .values(digest=digest, kind=kind, request_id=request_id, added_at=stamp)
         )
-    return len(rows)
+    return len(found)
 
 
 def _kept_purchases(connection: Connection, record_ids: list[int], cutoff: str | None) -> list[tuple[int, int]]:

@@ -51,6 +51,7 @@ class ImportResult:
     unchanged: int = 0
     suppressed: int = 0  # rows of people erased on request, held back (see ``cdp.erasure``)
     new_record_ids: list[int] = field(default_factory=list)
+    changed_record_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -116,7 +117,8 @@ def import_data(
 
     ``kind`` is ``contacts`` (the default), ``purchases`` or ``messages``.
     ``processes`` lets normalisation fork worker processes (never in a
-    threaded server). ``after_import`` runs once the records are committed.
+    threaded server). ``after_import`` runs once the records are committed, with the ids
+    of the records created or changed.
     """
     check_source_name(source)
     if kind not in KINDS:
@@ -135,8 +137,9 @@ def import_data(
     if kind == "contacts":
         prepared = prepare(store, table, source, overrides or {}, region, name, progress, processes)
         result = _write(store, source, prepared, run)
-        if after_import is not None and result.new_record_ids:
-            after_import(store, result.new_record_ids, actor)
+        touched = result.new_record_ids + result.changed_record_ids
+        if after_import is not None and touched:
+            after_import(store, touched, actor)
         return result
     rows = prepare_interactions(store, table, kind, overrides or {}, name)
     return _write_interactions(store, source, rows, run, name)
@@ -292,7 +295,12 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
         with store.write(bulk=True) as connection:
             existing = _existing(connection, source, [row.digest for row in rows])
             held_back = erasure.suppressed_lines(
-                connection, {row.line: _identifier_digests(store, row) for row in rows if row.digest not in existing}
+                connection,
+                {
+                    row.line: [row.digest, *_identifier_digests(store, row)]
+                    for row in rows
+                    if row.digest not in existing
+                },
             )
             result.suppressed = len(held_back)
             # In digest order, new records extend the unique index instead of
@@ -310,6 +318,8 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
                     changed = _update_existing(store, connection, row, existing[row.digest], stamp)
                     result.updated += changed
                     result.unchanged += not changed
+                    if changed:
+                        result.changed_record_ids.append(existing[row.digest]["id"])
             _log_run(connection, result, run)
         committed = True
     finally:
@@ -468,13 +478,19 @@ def _write_interactions(
     result = ImportResult(source=source, rows=len(rows))
     with store.write() as connection:
         contacts = interactions.contacts_by_id(connection, store, source, {row.contact_id for row in rows})
+        unknown = [row for row in rows if row.contact_id not in contacts]
+        erased = erasure.suppressed_lines(
+            connection, {row.line: [store.personal.digest(f"record:{source}", row.contact_id)] for row in unknown}
+        )
         missing = [
             (row.line, f"no contact with this contact_id in source '{source}'; import the contacts first")
-            for row in rows
-            if row.contact_id not in contacts
+            for row in unknown
+            if row.line not in erased
         ]
         if missing:
             raise ImportRejected(where, missing)
+        result.suppressed = len(erased)
+        rows = [row for row in rows if row.line not in erased]
         result.created, result.unchanged = interactions.write(store, connection, source, rows, contacts, now())
         _log_run(connection, result, run)
     return result

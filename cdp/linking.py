@@ -12,12 +12,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 
 from cdp import audit
 from cdp.clock import now
 from cdp.personal import Place
-from cdp.schema import identifier, interaction, link_decision, profile, profile_link, review_pair, source_record
+from cdp.schema import identifier, link_decision, profile, profile_link, review_pair, source_record
 from cdp.store import Store, bulk_insert, next_id
 
 
@@ -127,8 +127,7 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
         current = _current_profiles(connection, [record_id for cluster in clusters for record_id in cluster])
         profile_of = _assignments(connection, clusters, current)
         moves = {record_id: target for record_id, target in profile_of.items() if current[record_id] != target}
-        for record_id, profile_id in moves.items():
-            _move_record(connection, record_id, profile_id)
+        _move_records(connection, moves)
         touched = set(profile_of.values()) | {current[record_id] for record_id in moves}
         removed = _remove_empty(connection, touched)
         _replace_links(connection, touched - removed, links, profile_of)
@@ -174,33 +173,55 @@ def _assignments(connection: Connection, clusters: list[list[int]], current: dic
     return profile_of
 
 
-def _move_record(connection: Connection, record_id: int, profile_id: int) -> None:
-    connection.execute(update(source_record).where(source_record.c.id == record_id).values(profile_id=profile_id))
-    connection.execute(
-        update(identifier).where(identifier.c.source_record_id == record_id).values(profile_id=profile_id)
+def _move_records(connection: Connection, moves: dict[int, int]) -> None:
+    """Point records, their identifiers and interactions at their new profiles, set-based.
+
+    A temporary table (kept in memory: ``temp_store=MEMORY``) holds only ids.
+    """
+    if not moves:
+        return
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS moving (record_id INTEGER PRIMARY KEY, profile_id INTEGER)"
     )
-    connection.execute(
-        update(interaction).where(interaction.c.source_record_id == record_id).values(profile_id=profile_id)
+    connection.exec_driver_sql("DELETE FROM moving")
+    connection.exec_driver_sql("INSERT INTO moving (record_id, profile_id) VALUES (?, ?)", list(moves.items()))
+    for table, column in (
+        ("source_record", "id"),
+        ("identifier", "source_record_id"),
+        ("interaction", "source_record_id"),
+    ):
+        connection.exec_driver_sql(
+            f"UPDATE {table} SET profile_id = moving.profile_id FROM moving WHERE {table}.{column} = moving.record_id"
+        )
+    connection.exec_driver_sql(
+        "UPDATE profile SET updated_at = ? WHERE id IN (SELECT profile_id FROM moving)", (now(),)
     )
-    connection.execute(update(profile).where(profile.c.id == profile_id).values(updated_at=now()))
+    connection.exec_driver_sql("DELETE FROM moving")
+
+
+def _chunks(ids: Iterable[int], size: int = 10_000) -> Iterable[list[int]]:
+    """Ids in lists short enough for one statement's parameters."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 def _remove_empty(connection: Connection, profile_ids: set[int]) -> set[int]:
-    occupied = set(
-        connection.execute(
-            select(source_record.c.profile_id).where(source_record.c.profile_id.in_(list(profile_ids))).distinct()
-        ).scalars()
-    )
+    occupied: set[int] = set()
+    for chunk in _chunks(profile_ids):
+        query = select(source_record.c.profile_id).where(source_record.c.profile_id.in_(chunk)).distinct()
+        occupied.update(connection.execute(query).scalars())
     empty = profile_ids - occupied
-    if empty:
-        connection.execute(delete(profile).where(profile.c.id.in_(list(empty))))
+    for chunk in _chunks(empty):
+        connection.execute(delete(profile).where(profile.c.id.in_(chunk)))
     return empty
 
 
 def _replace_links(
     connection: Connection, profile_ids: set[int], links: list[Link], profile_of: dict[int, int]
 ) -> None:
-    connection.execute(delete(profile_link).where(profile_link.c.profile_id.in_(list(profile_ids))))
+    for chunk in _chunks(profile_ids):
+        connection.execute(delete(profile_link).where(profile_link.c.profile_id.in_(chunk)))
     stamp = now()
     bulk_insert(
         connection,

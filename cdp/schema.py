@@ -92,6 +92,7 @@ identifier = Table(
     Column("kind", Text, nullable=False),
     Column("digest", LargeBinary, nullable=False),
     Index("ix_identifier_kind_digest", "kind", "digest"),
+    Index("ix_identifier_profile_id", "profile_id"),
 )
 
 # Which source record supplies each field of a profile's golden record, and
@@ -109,6 +110,7 @@ profile_attribute = Table(
     ),
     Column("rule", Text, nullable=False),
     Column("chosen_at", Text, nullable=False),
+    Index("ix_profile_attribute_source_record_id", "source_record_id"),
 )
 
 interaction = Table(
@@ -224,6 +226,7 @@ search_token = Table(
         ForeignKey("source_record.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    Index("ix_search_token_source_record_id", "source_record_id"),
     sqlite_with_rowid=False,
 )
 
@@ -241,6 +244,8 @@ profile_link = Table(
     Column("evidence", Text, nullable=False),
     Column("created_at", Text, nullable=False),
     CheckConstraint("method IN ('identifier', 'model', 'staff')", name="method"),
+    Index("ix_profile_link_left_record_id", "left_record_id"),
+    Index("ix_profile_link_right_record_id", "right_record_id"),
 )
 
 # What staff decided about a pair of records; automatic runs never undo it.
@@ -254,6 +259,7 @@ link_decision = Table(
     Column("decided_at", Text, nullable=False),
     CheckConstraint("decision IN ('join', 'apart')", name="decision"),
     CheckConstraint("left_record_id < right_record_id", name="ordered"),
+    Index("ix_link_decision_right_record_id", "right_record_id"),
 )
 
 # Pairs the match model is unsure of (between its thresholds), for staff.
@@ -265,6 +271,7 @@ review_pair = Table(
     Column("probability", Float, nullable=False),
     Column("evidence", Text, nullable=False),
     Column("created_at", Text, nullable=False),
+    Index("ix_review_pair_right_record_id", "right_record_id"),
 )
 
 # The match model's blocking keys (keyed hashes of e.g. "surname + first

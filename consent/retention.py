@@ -19,7 +19,7 @@ from cdp.store import Store
 from consent import repository
 from consent.deadlines import add_months
 
-BATCH = 500
+BATCH = 5000  # one commit per batch: small enough to interrupt, large enough not to wait on fsync
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,12 @@ COLUMNS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_
 # Preparing the records.
 
 
-def frame(records: dict[int, Record]) -> pd.DataFrame:
-    """One row per record: folded names, street without number, helper columns for blocking."""
-    rows = [row(record) for record in records.values()]
+def frame(records: dict[int, Record], rows: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """One row per record: folded names, street without number, helper columns for blocking.
+
+    ``rows`` are the records' ``row``s when the caller has made them already.
+    """
+    rows = rows if rows is not None else [row(record) for record in records.values()]
     columns = ["unique_id", *COLUMNS, "first_code", "last_code", "first_initial", "last_initial", "birth_year",
                "first_groups"]  # fmt: skip
     return pd.DataFrame.from_records(rows, columns=columns)
@@ -195,13 +198,15 @@ def settings() -> Any:
 
 
 @contextmanager
-def _linker(records: dict[int, Record], model: Any, memory_limit: str) -> Iterator[Any]:
+def _linker(
+    records: dict[int, Record], model: Any, memory_limit: str, rows: list[dict[str, Any]] | None = None
+) -> Iterator[Any]:
     """A Splink linker over ``records`` in a private in-memory DuckDB that never spills to disk."""
     from splink import DuckDBAPI, Linker
 
     connection = duckdb.connect(":memory:", config={"temp_directory": "", "memory_limit": memory_limit})
     try:
-        table = DuckDBAPI(connection).register(frame(records), dataset_display_name="records")
+        table = DuckDBAPI(connection).register(frame(records, rows), dataset_display_name="records")
         yield Linker(table, model, log_level=logging.ERROR)
     finally:
         connection.close()
@@ -210,11 +215,13 @@ def _linker(records: dict[int, Record], model: Any, memory_limit: str) -> Iterat
 # Training and prediction.
 
 
-def train(records: dict[int, Record], seed: int = 1, memory_limit: str = MEMORY_LIMIT) -> dict:
+def train(
+    records: dict[int, Record], seed: int = 1, memory_limit: str = MEMORY_LIMIT, rows: list[dict] | None = None
+) -> dict:
     """A trained model as a JSON-able dict (Splink settings with m and u per level)."""
     from splink import block_on
 
-    with _linker(records, settings(), memory_limit) as linker:
+    with _linker(records, settings(), memory_limit, rows) as linker:
         training = linker.training
         training.estimate_probability_two_random_records_match([block_on(*rule) for rule in PRIOR_RULES], recall=0.7)
         training.estimate_u_using_random_sampling(max_pairs=MAX_U_PAIRS, seed=seed)
@@ -223,12 +230,18 @@ def train(records: dict[int, Record], seed: int = 1, memory_limit: str = MEMORY_
         return linker.misc.save_model_to_json()
 
 
-def predict(records: dict[int, Record], model: dict, threshold: float, memory_limit: str = MEMORY_LIMIT) -> list[Link]:
+def predict(
+    records: dict[int, Record],
+    model: dict,
+    threshold: float,
+    memory_limit: str = MEMORY_LIMIT,
+    rows: list[dict] | None = None,
+) -> list[Link]:
     """Links between records whose match probability is at least ``threshold``, with per-field evidence."""
     if len(records) < 2:
         return []
     labels = level_labels(model)
-    with _linker(records, model, memory_limit) as linker:
+    with _linker(records, model, memory_limit, rows) as linker:
         scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         rows = scored.as_pandas_dataframe()
     return [_link(row, labels) for row in rows.to_dict("records")]

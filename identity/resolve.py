@@ -132,21 +132,24 @@ def _blocked(
     return False
 
 
-def model_links(store: Store, records: dict[int, Record], retrain: bool = False) -> tuple[list[Link], list[Link]]:
+def model_links(
+    store: Store, records: dict[int, Record], retrain: bool = False, rows: list[dict] | None = None
+) -> tuple[list[Link], list[Link]]:
     """Links the trained model is sure of (probability ≥ ``AUTO_JOIN``), and
     the pairs it is unsure of (from ``REVIEW_FROM``), each with its evidence.
 
     The model is trained once on the store's own records and kept in the
-    encrypted store; ``retrain`` trains it afresh.
+    encrypted store; ``retrain`` trains it afresh. ``rows`` are the records'
+    ``identity.model.row``s when already made.
     """
     if len(records) < MODEL_MIN_RECORDS:
         return [], []
     text = None if retrain else store.meta("identity_model")
     if text is None:
-        trained = json.dumps(match_model.train(records))
+        trained = json.dumps(match_model.train(records, rows=rows))
         store.set_meta("identity_model", trained)
         text = trained
-    scored = match_model.predict(records, json.loads(text), REVIEW_FROM)
+    scored = match_model.predict(records, json.loads(text), REVIEW_FROM, rows=rows)
     sure = [link for link in scored if link.evidence["probability"] >= AUTO_JOIN]
     unsure = [link for link in scored if link.evidence["probability"] < AUTO_JOIN]
     return sure, unsure
@@ -164,10 +167,10 @@ def resolve_all(store: Store, actor: str, retrain: bool = False, progress: Progr
     records = linking.records(store)
     decisions = linking.decisions(store)
     done("read")
-    blocking.rebuild(store, {record_id: match_model.blocking_keys(match_model.row(record))
-                             for record_id, record in records.items()})  # fmt: skip
+    rows = {record_id: match_model.row(record) for record_id, record in records.items()}
+    _keep_blocking_keys(store, rows, everything=retrain)
     done("keys")
-    sure, unsure = model_links(store, records, retrain)
+    sure, unsure = model_links(store, records, retrain, list(rows.values()))
     done("model")
     links = candidate_links(records, linking.shared_identifiers(store)) + sure
     done("identifiers")
@@ -178,6 +181,16 @@ def resolve_all(store: Store, actor: str, retrain: bool = False, progress: Progr
     linking.replace_review(store, review)
     done("write")
     return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
+
+
+def _keep_blocking_keys(store: Store, rows: dict[int, dict], everything: bool) -> None:
+    """Write the blocking keys of every record (when asked, or when there are none yet, as after a
+    restore), else only of the records that have none (imported without resolving)."""
+    missing = None if everything else blocking.records_without_keys(store)
+    if missing is None or len(missing) == len(rows):
+        blocking.rebuild(store, {record_id: match_model.blocking_keys(row) for record_id, row in rows.items()})
+    elif missing:
+        blocking.replace(store, {record_id: match_model.blocking_keys(rows[record_id]) for record_id in missing})
 
 
 def _still_open(

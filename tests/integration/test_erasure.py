@@ -141,3 +141,14 @@ def test_a_later_import_of_the_erased_person_is_held_back(store: Store, person: 
     result = import_file(store, write_file(tmp_path, "nl.csv", again), "newsletter")
     assert (result.created, result.suppressed) == (1, 1)
     assert _marker_hits(_decrypted_dump(store)) == []
+
+
+def test_orders_and_posts_of_the_erased_person_are_held_back_not_refused(
+    store: Store, person: int, tmp_path: Path
+) -> None:
+    _erase_by_request(store, person)
+    orders = import_file(store, write_file(tmp_path, "orders2.csv", PURCHASES), "webshop", kind="purchases")
+    assert (orders.suppressed, orders.created, orders.unchanged) == (2, 0, 1)
+    contacts = import_file(store, write_file(tmp_path, "shop2.csv", CONTACTS), "webshop")
+    assert (contacts.suppressed, contacts.created) == (1, 0)
+    assert _marker_hits(_decrypted_dump(store)) == []

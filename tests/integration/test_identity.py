@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cdp import linking
+from cdp import blocking, linking
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import create_key_file
@@ -194,3 +194,21 @@ def test_a_new_record_like_nobody_stays_alone(trained_store: Store, tmp_path: Pa
 
 def test_blocking_keys_are_kept_for_every_record(trained_store: Store) -> None:
     assert count_rows(trained_store, "blocking_key") > 5 * len(linking.records(trained_store))
+
+
+def test_a_changed_record_is_resolved_again_when_it_comes_in(store: Store, tmp_path: Path) -> None:
+    first = "ID;Vorname;Nachname;E-Mail\nA;Max;Muster;max@example.de\nB;Max;Muster;muster@example.org\n"
+    import_file(store, write_file(tmp_path, "a.csv", first), "shop", after_import=resolve_new)
+    assert len(people(store)) == 2
+    changed = "ID;Vorname;Nachname;E-Mail\nB;Max;Muster;max@example.de\n"
+    import_file(store, write_file(tmp_path, "b.csv", changed), "shop", after_import=resolve_new)
+    assert people(store) == {frozenset({"shop:A", "shop:B"})}
+
+
+def test_resolve_all_keys_records_imported_without_resolution(trained_store: Store, tmp_path: Path) -> None:
+    crm = "ID;Vorname;Nachname;E-Mail;PLZ;Geburtsdatum\nC9;Wilma;Zeisig;wz@example.net;01234;03.03.1933\n"
+    import_file(trained_store, write_file(tmp_path, "late.csv", crm), "late")
+    [late] = [record.id for record in linking.records(trained_store).values() if record.source == "late"]
+    assert late in blocking.records_without_keys(trained_store)
+    resolve_all(trained_store, actor="test")
+    assert late not in blocking.records_without_keys(trained_store)
