@@ -2,8 +2,9 @@
 
 Each row names a person by email and says subscribed or not, usually with
 the double-opt-in confirmation time. Rows become consent events (origin
-``import:<file>``) on the records that hold that email, with the proof the
-file carries (confirmation time, text version, form). Like every import it
+``import``) on the records that hold that email, with the proof the file
+carries (confirmation time, text version, form) and the file's name, all
+sealed, since a file name may name a person. Like every import it
 is all or nothing: an unknown email, status or date stops it with the line
 named. Importing the same file again adds nothing.
 """
@@ -63,7 +64,7 @@ def import_consent(
             continue
         proof = {key: row[key] for key in ("confirmed_at", "text_version", "form") if row.get(key)}
         proof["file"] = path.name
-        events += [(record_id, purpose, channel, row["action"], "consent", f"import:{path.name}", row["at"], proof)
+        events += [(record_id, purpose, channel, row["action"], "consent", "import", row["at"], proof)
                    for record_id in records]  # fmt: skip
     if problems:
         raise ImportRejected(str(path), sorted(problems, key=lambda problem: problem[0] or 0))

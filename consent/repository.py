@@ -300,6 +300,22 @@ def audit_of_request(store: Store, request_id: int, profile_ids: list[int]) -> l
     ]
 
 
+def forget_requesters(store: Store, profile_ids: list[int], actor: str) -> None:
+    """Destroy the requester details of every request about these profiles."""
+    with store.read() as connection:
+        rows = connection.execute(
+            select(dsr_request.c.id, dsr_request.c.key_id)
+            .join(dsr_subject, dsr_subject.c.request_id == dsr_request.c.id)
+            .where(dsr_subject.c.profile_id.in_(profile_ids))
+            .distinct()
+        ).all()
+    store.personal.erase_keys(bytes(row.key_id) for row in rows)
+    with store.write() as connection:
+        for row in rows:
+            connection.execute(update(dsr_request).where(dsr_request.c.id == row.id).values(requester=b""))
+            audit.record(connection, actor, "dsr.requester_erased", "dsr_request", row.id)
+
+
 def profile_exists(store: Store, profile_id: int) -> bool:
     with store.read() as connection:
         return connection.execute(select(profile.c.id).where(profile.c.id == profile_id)).first() is not None

@@ -120,7 +120,12 @@ def ready(store: Store, request_id: int) -> Request:
 
 
 def erase(store: Store, request_id: int, actor: str) -> list[erasure.Erased]:
-    """Erase every confirmed profile; purchases under the tax retention period stay restricted."""
+    """Erase every confirmed profile; purchases under the tax retention period stay restricted.
+
+    The requester's details on this request and on every earlier request
+    about these profiles go too (their keys are destroyed): what stays is
+    the record of the request, without personal data.
+    """
     request = ready(store, request_id)
     keep = retention.cutoff(store, "purchases")
     done = [
@@ -128,6 +133,7 @@ def erase(store: Store, request_id: int, actor: str) -> list[erasure.Erased]:
         for profile_id in request.subjects
         if repository.profile_exists(store, profile_id)
     ]
+    repository.forget_requesters(store, request.subjects, actor)
     kept = sum(result.purchases_kept for result in done)
     outcome = f"erased {len(done)} profile(s)" + (
         f"; {kept} purchase(s) kept restricted: {retention.hold_reason(store)}" if kept else ""

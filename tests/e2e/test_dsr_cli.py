@@ -113,3 +113,28 @@ def test_audit_verify_names_the_first_changed_entry(tmp_path: Path) -> None:
     store.close()
     result = run_cdp(data, "audit", "verify")
     assert result.returncode == 7 and "broken at entry 1" in result.stderr
+
+
+def test_after_erasure_through_the_cli_no_file_the_program_wrote_holds_a_marker(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _ok(data, "init")
+    contacts = "ID;Vorname;Nachname;E-Mail;X;Notiz\nK1;Zqxvorname;Zqxnachname;zqxmail@example.org;@zqxhandle;Zqxnotiz\n"
+    _ok(data, "import", str(write_file(tmp_path / "in", "c.csv", contacts)), "--source", "webshop")
+    posts = "contact_id,occurred_at,channel,text\nK1,2025-05-01,x,Zqxpost is lovely\n"
+    _ok(data, "import", str(write_file(tmp_path / "in", "p.csv", posts)), "--source", "webshop", "--kind", "messages")
+    _ok(data, "dsr", "open", "--kind", "access", stdin="email: zqxmail@example.org\n")
+    _ok(data, "dsr", "verify", "1", "--how", "known_email")
+    _ok(data, "dsr", "confirm", "1", _profile_of(data, "K1"))
+    _ok(data, "dsr", "open", "--kind", "erasure", stdin="email: zqxmail@example.org\n")
+    _ok(data, "dsr", "verify", "2", "--how", "known_email")
+    _ok(data, "dsr", "confirm", "2", _profile_of(data, "K1"))
+    _ok(data, "dsr", "erase", "2", "--yes")
+    _ok(data, "resolve")
+    markers = ("zqxvorname", "zqxnachname", "zqxmail", "zqxhandle", "zqxnotiz", "zqxpost")
+    written = [path for folder in (data, tmp_path / "tmp") for path in folder.rglob("*") if path.is_file()]
+    assert any(path.parent.name == "logs" for path in written), "the scan covers the logs"
+    for path in written:
+        content = path.read_bytes().lower()
+        assert not [m for m in markers if m.encode() in content or m.encode("utf-16-le") in content], path
+    shown = _ok(data, "dsr", "show", "1")
+    assert not [m for m in markers if m in shown.lower()], "the open access request shows no erased data"

@@ -69,6 +69,11 @@ def _decrypted_dump(store: Store) -> str:
                 parts.append(
                     repr(store.personal.open(bytes(row[2]), Place("interaction", "payload", row[0]), bytes(row[1])))
                 )
+    with store.read() as connection:
+        for row_id, key_id, requester in connection.exec_driver_sql("SELECT id, key_id, requester FROM dsr_request"):
+            parts.append(
+                repr(store.personal.open(bytes(key_id), Place("dsr_request", "requester", row_id), bytes(requester)))
+            )
     return "\n".join(parts)
 
 
