@@ -60,10 +60,12 @@ def load(store: Store, request_id: int) -> Request:
 
 
 def inbox(store: Store, include_closed: bool = False) -> list[Request]:
-    """Open requests, the most urgent first (closed ones after, newest first)."""
+    """Open requests, the most urgent first; closed ones after, the latest closed first."""
     found = [Request(**row) for row in repository.requests(store, include_closed)]
-    return sorted(found, key=lambda request: (request.status != "open", request.due_on.toordinal()
-                                              * (1 if request.status == "open" else -1)))  # fmt: skip
+    waiting = sorted((request for request in found if request.status == "open"), key=lambda request: request.due_on)
+    done = sorted((request for request in found if request.status != "open"),
+                  key=lambda request: request.closed_at or "", reverse=True)  # fmt: skip
+    return waiting + done
 
 
 def candidates(store: Store, request_id: int) -> list[profiles.Profile]:
