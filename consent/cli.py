@@ -46,24 +46,26 @@ def _consent_options(command):
     return click.option("--reason", required=True, help="Why staff record this (kept as proof).")(command)
 
 
+def _record_by_staff(action: str, profile_id: int, purpose: str, channel: str, basis: str, reason: str) -> None:
+    ledger.record(store_of(), profile_id, purpose, channel, action, actor=ACTOR, origin="staff", basis=basis,
+                  proof={"reason": reason})  # fmt: skip
+    click.echo(f"Profile {profile_id}: {purpose} by {channel} {action} ({basis}).")
+
+
 @consent.command(name="grant")
 @click.argument("profile_id", type=int)
 @_consent_options
-def consent_grant(profile_id: int, purpose: str, channel: str, basis: str, reason: str) -> None:
+def consent_grant(**change) -> None:
     """Record that PROFILE_ID granted consent (or that another legal basis applies)."""
-    ledger.record(store_of(), profile_id, purpose, channel, "granted", actor=ACTOR, origin="staff", basis=basis,
-                  proof={"reason": reason})  # fmt: skip
-    click.echo(f"Profile {profile_id}: {purpose} by {channel} granted ({basis}).")
+    _record_by_staff("granted", **change)
 
 
 @consent.command(name="withdraw")
 @click.argument("profile_id", type=int)
 @_consent_options
-def consent_withdraw(profile_id: int, purpose: str, channel: str, basis: str, reason: str) -> None:
+def consent_withdraw(**change) -> None:
     """Record that PROFILE_ID withdrew consent; exports leave them out from now on."""
-    ledger.record(store_of(), profile_id, purpose, channel, "withdrawn", actor=ACTOR, origin="staff", basis=basis,
-                  proof={"reason": reason})  # fmt: skip
-    click.echo(f"Profile {profile_id}: {purpose} by {channel} withdrawn.")
+    _record_by_staff("withdrawn", **change)
 
 
 @consent.command(name="show")
