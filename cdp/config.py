@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Purposes consent is recorded for, comma-separated (lower case, no spaces).",
     ),
     Setting("CDP_RETENTION_HOURS", "24", "Hours between the retention runs of 'cdp serve' (0 turns them off)."),
+    Setting("CDP_MATCH_JOIN", "0.95", "Match probability from which the model joins two records by itself."),
+    Setting("CDP_MATCH_REVIEW", "0.5", "Match probability from which an uncertain pair goes to the review queue."),
     Setting("CDP_PROXY", "off", "Set to 'on' behind one reverse proxy, to trust its X-Forwarded-For/-Proto."),
 )
 
@@ -108,3 +110,14 @@ def purposes(environ: dict[str, str] | None = None) -> tuple[str, ...]:
     if not all(name.replace("_", "").isalnum() and name.islower() for name in names):
         raise ConfigError("CDP_PURPOSES must be lower-case names separated by commas, such as newsletter,profiling.")
     return names
+
+
+def match_thresholds(environ: dict[str, str] | None = None) -> tuple[float, float]:
+    """``(join, review)``: the match model's thresholds, validated."""
+    try:
+        join, review = (float(setting(name, environ) or "") for name in ("CDP_MATCH_JOIN", "CDP_MATCH_REVIEW"))
+    except ValueError:
+        raise ConfigError("CDP_MATCH_JOIN and CDP_MATCH_REVIEW must be numbers such as 0.95 and 0.5.") from None
+    if not 0 < review <= join <= 1:
+        raise ConfigError("The match thresholds must satisfy 0 < CDP_MATCH_REVIEW ≤ CDP_MATCH_JOIN ≤ 1.")
+    return join, review

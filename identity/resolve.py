@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable
 from itertools import combinations
 
-from cdp import blocking, linking
+from cdp import blocking, config, linking
 from cdp.errors import NotFound
 from cdp.linking import Link, Record
 from cdp.store import Store
@@ -30,9 +30,6 @@ from identity.score import Scorer
 # A model trained on fewer records learns noise; smaller stores use the
 # deterministic stage only.
 MODEL_MIN_RECORDS = 1000
-AUTO_JOIN = 0.95
-# Pairs the model rates between REVIEW_FROM and AUTO_JOIN go to staff.
-REVIEW_FROM = 0.5
 # Staff decisions first, then shared identifiers, then the model's links.
 PRIORITY = {"staff": 0, "identifier": 1, "model": 2}
 STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
@@ -135,8 +132,8 @@ def _blocked(
 def model_links(
     store: Store, records: dict[int, Record], retrain: bool = False, rows: list[dict] | None = None
 ) -> tuple[list[Link], list[Link]]:
-    """Links the trained model is sure of (probability ≥ ``AUTO_JOIN``), and
-    the pairs it is unsure of (from ``REVIEW_FROM``), each with its evidence.
+    """Links the trained model is sure of, and the pairs it is unsure of
+    (thresholds ``CDP_MATCH_JOIN`` and ``CDP_MATCH_REVIEW``), each with its evidence.
 
     The model is trained once on the store's own records and kept in the
     encrypted store; ``retrain`` trains it afresh. ``rows`` are the records'
@@ -149,10 +146,17 @@ def model_links(
         trained = json.dumps(match_model.train(records, rows=rows))
         store.set_meta("identity_model", trained)
         text = trained
-    scored = match_model.predict(records, json.loads(text), REVIEW_FROM, rows=rows)
-    sure = [link for link in scored if link.evidence["probability"] >= AUTO_JOIN]
-    unsure = [link for link in scored if link.evidence["probability"] < AUTO_JOIN]
-    return sure, unsure
+    join, review = config.match_thresholds()
+    return _sure_and_unsure(match_model.predict(records, json.loads(text), review, rows=rows), join, review)
+
+
+def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[list[Link], list[Link]]:
+    """Links to join (probability ≥ ``join``) and pairs for staff (from ``review``)."""
+    wanted = [link for link in scored if link.evidence["probability"] >= review]
+    return (
+        [link for link in wanted if link.evidence["probability"] >= join],
+        [link for link in wanted if link.evidence["probability"] < join],
+    )
 
 
 STEPS = ("read", "keys", "model", "identifiers", "cluster", "write")
@@ -290,12 +294,7 @@ def scored_candidates(store: Store, fresh: dict[int, Record]) -> tuple[list[Link
         for other in sharing.get(key, ())
         if other != record_id
     }
-    scored = [scorer.link(rows[left], rows[right]) for left, right in pairs]
-    wanted = [link for link in scored if link.evidence["probability"] >= REVIEW_FROM]
-    return (
-        [link for link in wanted if link.evidence["probability"] >= AUTO_JOIN],
-        [link for link in wanted if link.evidence["probability"] < AUTO_JOIN],
-    )
+    return _sure_and_unsure([scorer.link(rows[left], rows[right]) for left, right in pairs], *config.match_thresholds())
 
 
 def _frequency(store: Store) -> Callable[[str, str], float]:

@@ -28,3 +28,11 @@ def test_environment_overrides_defaults() -> None:
 def test_a_bad_region_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="two-letter"):
         config.default_region({"CDP_DEFAULT_REGION": "Germany"})
+
+
+def test_match_thresholds_are_read_and_checked() -> None:
+    assert config.match_thresholds({}) == (0.95, 0.5)
+    assert config.match_thresholds({"CDP_MATCH_JOIN": "0.9", "CDP_MATCH_REVIEW": "0.6"}) == (0.9, 0.6)
+    for wrong in ({"CDP_MATCH_JOIN": "0.4"}, {"CDP_MATCH_REVIEW": "0"}, {"CDP_MATCH_JOIN": "sehr"}):
+        with pytest.raises(ConfigError, match="CDP_MATCH"):
+            config.match_thresholds(wrong)
