@@ -51,6 +51,8 @@ bench: install
 	$(BIN)/python bench/web_latency.py
 	$(BIN)/python bench/identity_peers.py
 	$(BIN)/python bench/identity_quality.py
+	$(BIN)/python bench/identity_incremental.py
+	$(BIN)/python bench/dsr_speed.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis web/static/vendor $(CATALOG)

@@ -158,6 +158,8 @@ BLOCKING_RULES = (
     ("phone",),
     ("last_code", "birth_year"),  # surnames that sound alike (Meyer/Maier), same birth year
 )
+# Rules whose one shared key is reason enough to compare two records.
+STRONG_RULES = tuple(number for number, rule in enumerate(BLOCKING_RULES) if rule in (("email",), ("phone",)))
 # Names counted for the term-frequency adjustment of one new record; numbered after the rules.
 COUNTED = {"first_name": len(BLOCKING_RULES), "last_name": len(BLOCKING_RULES) + 1}
 

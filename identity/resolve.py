@@ -37,6 +37,8 @@ AGREEING_FIRST_NAMES = ("exact", "nickname", "jw_high")
 # A blocking key shared by more records than this (a very common surname and
 # initial) finds no candidates for one new record; its other keys still do.
 MAX_BLOCK = 200
+# Up to this many candidate pairs for new records, every one is scored.
+SCORE_ALL = 100
 Progress = Callable[[str], None]
 
 
@@ -283,18 +285,37 @@ def scored_candidates(store: Store, fresh: dict[int, Record]) -> tuple[list[Link
         return [], []
     candidate_keys = {key for found in keys.values() for key in found if key[0] < len(match_model.BLOCKING_RULES)}
     sharing = blocking.sharing(store, candidate_keys, MAX_BLOCK)
-    others = {member for members in sharing.values() for member in members}
-    for record_id, record in linking.records(store, others - set(rows)).items():
+    pairs = _worth_scoring(keys, sharing)
+    others = {record_id for pair in pairs for record_id in pair} - set(rows)
+    for record_id, record in linking.records(store, others).items():
         rows[record_id] = match_model.row(record)
     scorer = Scorer(json.loads(text), _frequency(store))
-    pairs = {
-        tuple(sorted((record_id, other)))
-        for record_id, found in keys.items()
-        for key in found
-        for other in sharing.get(key, ())
-        if other != record_id
-    }
-    return _sure_and_unsure([scorer.link(rows[left], rows[right]) for left, right in pairs], *config.match_thresholds())
+    scored = [scorer.link(rows[left], rows[right]) for left, right in pairs if left in rows and right in rows]
+    return _sure_and_unsure(scored, *config.match_thresholds())
+
+
+def _worth_scoring(keys: dict[int, list[tuple[int, str]]], sharing: dict) -> set[tuple[int, int]]:
+    """The candidate pairs to decrypt and score.
+
+    A pair sharing one blocking key only (the same birth date, say) among
+    many candidates is almost never the same person; the model needs more
+    agreement than one key gives to reach its thresholds. So with more than
+    ``SCORE_ALL`` candidates, only pairs sharing two keys, or an email or
+    phone key, are scored.
+    """
+    shared: dict[tuple[int, int], int] = {}
+    strong: set[tuple[int, int]] = set()
+    for record_id, found in keys.items():
+        for key in found:
+            for other in sharing.get(key, ()):
+                if other != record_id:
+                    pair = (min(record_id, other), max(record_id, other))
+                    shared[pair] = shared.get(pair, 0) + 1
+                    if key[0] in match_model.STRONG_RULES:
+                        strong.add(pair)
+    if len(shared) <= SCORE_ALL:
+        return set(shared)
+    return {pair for pair, count in shared.items() if count >= 2} | strong
 
 
 def _frequency(store: Store) -> Callable[[str, str], float]:
