@@ -75,21 +75,37 @@ def shared_identifiers(
 ) -> list[tuple[str, list[int]]]:
     """Groups of records sharing an identifier, as ``(kind, record ids)``.
 
-    With ``record_ids``, only groups containing one of them. Groups larger
-    than ``max_group`` (a shop's own address, a shared office number) say
-    nothing about who is who and are left out.
+    With ``record_ids``, only groups containing one of them, each found
+    through the (kind, digest) index. Groups larger than ``max_group`` (a
+    shop's own address, a shared office number) say nothing about who is who
+    and are left out.
     """
+    groups: dict[tuple[str, bytes], set[int]] = {}
     with store.read() as connection:
-        keys = select(identifier.c.kind, identifier.c.digest)
-        if record_ids is not None:
-            keys = keys.where(identifier.c.source_record_id.in_(list(record_ids)))
-        wanted = select(identifier.c.kind, identifier.c.digest, identifier.c.source_record_id).where(
-            identifier.c.digest.in_(keys.with_only_columns(identifier.c.digest).scalar_subquery())
-        )
-        groups: dict[tuple[str, bytes], set[int]] = {}
-        for kind, digest, record_id in connection.execute(wanted):
+        if record_ids is None:
+            rows = connection.execute(select(identifier.c.kind, identifier.c.digest, identifier.c.source_record_id))
+        else:
+            rows = [
+                (kind, digest, record_id)
+                for kind, digest in _identifiers_of(connection, list(record_ids))
+                for record_id in connection.execute(
+                    select(identifier.c.source_record_id)
+                    .where(identifier.c.kind == kind, identifier.c.digest == digest)
+                    .limit(max_group + 1)
+                ).scalars()
+            ]
+        for kind, digest, record_id in rows:
             groups.setdefault((kind, bytes(digest)), set()).add(record_id)
     return [(kind, sorted(members)) for (kind, _), members in groups.items() if 1 < len(members) <= max_group]
+
+
+def _identifiers_of(connection: Connection, record_ids: list[int]) -> set[tuple[str, bytes]]:
+    found: set[tuple[str, bytes]] = set()
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        query = select(identifier.c.kind, identifier.c.digest).where(identifier.c.source_record_id.in_(chunk))
+        found.update((kind, bytes(digest)) for kind, digest in connection.execute(query))
+    return found
 
 
 def decisions(store: Store) -> dict[tuple[int, int], str]:
@@ -173,28 +189,36 @@ def _assignments(connection: Connection, clusters: list[list[int]], current: dic
     return profile_of
 
 
-def _move_records(connection: Connection, moves: dict[int, int]) -> None:
-    """Point records, their identifiers and interactions at their new profiles, set-based.
+MOVED_COLUMNS = (("source_record", "id"), ("identifier", "source_record_id"), ("interaction", "source_record_id"))
 
-    A temporary table (kept in memory: ``temp_store=MEMORY``) holds only ids.
+
+def _move_records(connection: Connection, moves: dict[int, int]) -> None:
+    """Point records, their identifiers and interactions at their new profiles.
+
+    A few moves go row by row through the indexes; many go set-based through
+    a temporary table (kept in memory: ``temp_store=MEMORY``) of ids only.
     """
     if not moves:
+        return
+    stamp = now()
+    if len(moves) <= 1000:
+        pairs = [(profile_id, record_id) for record_id, profile_id in moves.items()]
+        for table, column in MOVED_COLUMNS:
+            connection.exec_driver_sql(f"UPDATE {table} SET profile_id = ? WHERE {column} = ?", pairs)
+        targets = [(stamp, profile_id) for profile_id in set(moves.values())]
+        connection.exec_driver_sql("UPDATE profile SET updated_at = ? WHERE id = ?", targets)
         return
     connection.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS moving (record_id INTEGER PRIMARY KEY, profile_id INTEGER)"
     )
     connection.exec_driver_sql("DELETE FROM moving")
     connection.exec_driver_sql("INSERT INTO moving (record_id, profile_id) VALUES (?, ?)", list(moves.items()))
-    for table, column in (
-        ("source_record", "id"),
-        ("identifier", "source_record_id"),
-        ("interaction", "source_record_id"),
-    ):
+    for table, column in MOVED_COLUMNS:
         connection.exec_driver_sql(
             f"UPDATE {table} SET profile_id = moving.profile_id FROM moving WHERE {table}.{column} = moving.record_id"
         )
     connection.exec_driver_sql(
-        "UPDATE profile SET updated_at = ? WHERE id IN (SELECT profile_id FROM moving)", (now(),)
+        "UPDATE profile SET updated_at = ? WHERE id IN (SELECT profile_id FROM moving)", (stamp,)
     )
     connection.exec_driver_sql("DELETE FROM moving")
 
