@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
@@ -137,12 +137,14 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
 
     A cluster keeps the profile that already holds most of its records (the
     lowest id on a tie); profiles left without records are removed. Links
-    replace the stored evidence of every profile touched.
+    replace the stored evidence of every profile touched. A restriction of
+    processing goes with the records into the profile they join.
     """
     with store.write() as connection:
         current = _current_profiles(connection, [record_id for cluster in clusters for record_id in cluster])
         profile_of = _assignments(connection, clusters, current)
         moves = {record_id: target for record_id, target in profile_of.items() if current[record_id] != target}
+        _carry_restriction(connection, moves, current)
         _move_records(connection, moves)
         touched = set(profile_of.values()) | {current[record_id] for record_id in moves}
         removed = _remove_empty(connection, touched)
@@ -150,6 +152,17 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
         counts = {"moved": len(moves), "profiles_removed": len(removed), "links": len(links)}
         audit.record(connection, actor, "resolve", None, None, counts)
     return counts
+
+
+def _carry_restriction(connection: Connection, moves: dict[int, int], current: dict[int, int]) -> None:
+    sources = {current[record_id] for record_id in moves}
+    restricted: set[int] = set()
+    for chunk in _chunks(sources):
+        query = select(profile.c.id).where(profile.c.id.in_(chunk), profile.c.status == "restricted")
+        restricted.update(connection.execute(query).scalars())
+    targets = {target for record_id, target in moves.items() if current[record_id] in restricted}
+    for chunk in _chunks(targets):
+        connection.execute(update(profile).where(profile.c.id.in_(chunk)).values(status="restricted"))
 
 
 def _current_profiles(connection: Connection, record_ids: list[int]) -> dict[int, int]:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cdp import profiles
+from cdp import linking, profiles
 from cdp.errors import InvalidValue, RequestNotReady
 from cdp.ingest import import_file
 from cdp.store import Store
 from consent import access, ledger, requests, retention, segments
+from identity.resolve import resolve_all, resolve_new
 from tests.helpers import write_file
 
 CONTACTS = (
@@ -161,3 +162,19 @@ def test_the_scheduled_run_deletes_what_is_due_and_stops_when_told(store: Store,
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert [item.kind for item in profiles.timeline(store, shop["Anna"]).items] == ["purchase"]
+
+
+def test_a_restriction_goes_with_the_records_into_the_profile_they_join(store: Store, tmp_path: Path) -> None:
+    pair = "ID;Vorname;Nachname;E-Mail\nD1;Dora;Dorn;dora@example.org\nD2;Dora;Dorn;dora@example.org\n"
+    import_file(store, write_file(tmp_path, "crm.csv", pair), "crm", after_import=resolve_new)
+    single = "ID;Vorname;Nachname;E-Mail\nA;Dora;Dorn;dora@example.org\n"
+    import_file(store, write_file(tmp_path, "shop.csv", single), "shop")
+    [alone] = {record.profile_id for record in linking.records(store).values() if record.source == "shop"}
+    request_id = requests.open_request(store, "restriction", {"name": "Dora Dorn"}, date.today(), "dpo")
+    requests.confirm_subject(store, request_id, alone, "dpo")
+    requests.verify(store, request_id, "in_person", "dpo")
+    requests.restrict(store, request_id, "dpo")
+    resolve_all(store, actor="test")
+    [joined] = {record.profile_id for record in linking.records(store).values()}
+    assert joined != alone, "the restricted record moved into the larger profile"
+    assert profiles.load(store, joined).status == "restricted"
