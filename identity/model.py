@@ -207,6 +207,7 @@ def _linker(
     from splink import DuckDBAPI, Linker
 
     connection = duckdb.connect(":memory:", config={"temp_directory": "", "memory_limit": memory_limit})
+    connection.execute("SET enable_progress_bar = false")  # its bar would cut through ``cdp resolve``'s own
     try:
         table = DuckDBAPI(connection).register(frame(records, rows), dataset_display_name="records")
         yield Linker(table, model, log_level=logging.ERROR)
