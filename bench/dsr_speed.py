@@ -48,8 +48,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import exists, func, select
 from web_latency import FIRST_ORDER_AT, ORDER_SPAN_MINUTES, build_store, percentile
 
-from cdp import profiles
+from cdp import migrate, profiles
 from cdp.config import Paths
+from cdp.engine import encrypted_engine
 from cdp.erasure import erase_profile
 from cdp.keys import load_master_key
 from cdp.schema import interaction, profile
@@ -95,8 +96,13 @@ def copy_store(source: Path, target: Path) -> Path:
 
 
 def open_folder(folder: Path) -> Store:
+    """The store in ``folder``, migrated first if a reused store is behind the code."""
     paths = Paths(folder)
-    return open_store(paths, load_master_key(paths, environ={}))
+    master = load_master_key(paths, environ={})
+    engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    return open_store(paths, master)
 
 
 def file_sizes(folder: Path) -> str:
