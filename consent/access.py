@@ -40,6 +40,7 @@ def collect(store: Store, profile_id: int, language: str = "de") -> dict:
     events = ledger.history(store, profile_id)
     state = ledger.current(events)
     timeline = profiles.timeline(store, profile_id, 1, per_page=1_000_000)
+    records = profiles.held_records(store, profile_id)
     return {
         "generated_at": now(),
         "language": language,
@@ -50,7 +51,7 @@ def collect(store: Store, profile_id: int, language: str = "de") -> dict:
             "fields": {name: observed.value for name, observed in found.fields.items()},
             "salutation": {name: value for name, value in found.staff.items() if value},
         },
-        "source_records": profiles.held_records(store, profile_id),
+        "source_records": records,
         "interactions": [
             {
                 "kind": item.kind,
@@ -81,7 +82,7 @@ def collect(store: Store, profile_id: int, language: str = "de") -> dict:
                 for event in events
             ],
         },
-        "sources": sorted({record["source"] for record in profiles.held_records(store, profile_id)}),
+        "sources": sorted({record["source"] for record in records}),
         "purposes": {"of_processing": PURPOSE_OF_STORE[language], "consent_purposes": list(ledger.purposes())},
         "retention": [
             {"category": rule.category, "months": rule.months, "legal_reason": rule.legal_reason}

@@ -196,11 +196,11 @@ def dsr_extend(request_id: int, reason: str) -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def dsr_export(request_id: int, file: Path) -> None:
     """Write the access archive (JSON, CSV, HTML report) of the confirmed profiles to FILE (.zip)."""
+    if file.exists():
+        raise InvalidValue("file", f"{file} exists already; choose a new file name")
     store = store_of()
     request = requests.ready(store, request_id)
     data = access.archive(store, request.subjects, request.requester.get("language", "de"))
-    if file.exists():
-        raise InvalidValue("file", f"{file} exists already; choose a new file name")
     file.write_bytes(data)
     requests.record_export(store, request_id, ACTOR)
     click.echo(f"Wrote the archive of request {request_id} ({len(data):,} bytes) to {file}.")
@@ -269,9 +269,9 @@ def export_contacts(file: Path, purpose: str, channel: str) -> None:
     People without a valid basis (no consent, withdrawn, restricted) or
     without an address for the channel are left out, and counted.
     """
-    rows, audience = segments.contacts(store_of(), purpose, channel, ACTOR)
     if file.exists():
         raise InvalidValue("file", f"{file} exists already; choose a new file name")
+    rows, audience = segments.contacts(store_of(), purpose, channel, ACTOR)
     columns = [*segments.COLUMNS, *segments.ADDRESS_OF[channel]]
     with file.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns)
