@@ -178,3 +178,19 @@ def test_a_restriction_goes_with_the_records_into_the_profile_they_join(store: S
     [joined] = {record.profile_id for record in linking.records(store).values()}
     assert joined != alone, "the restricted record moved into the larger profile"
     assert profiles.load(store, joined).status == "restricted"
+
+
+def test_rectification_corrects_every_record_and_what_finds_it(store: Store, shop: dict[str, int]) -> None:
+    request_id = requests.open_request(store, "rectification", {"email": "anna@example.org"}, date.today(), "dpo")
+    requests.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    requests.verify(store, request_id, "known_email", "dpo")
+    assert requests.rectify(store, request_id, "last_name", "Albers", "dpo") == 1
+    assert requests.rectify(store, request_id, "email", "Anna.Albers@Example.org", "dpo") == 1
+    found = profiles.load(store, shop["Anna"])
+    assert (found.value("last_name"), found.value("email")) == ("Albers", "Anna.Albers@example.org")
+    assert [hit.id for hit in profiles.search(store, "albers", "DE")] == [shop["Anna"]]
+    assert [hit.id for hit in profiles.search(store, "anna.albers@example.org", "DE")] == [shop["Anna"]]
+    assert profiles.search(store, "Albrecht", "DE") == [] and profiles.search(store, "anna@example.org", "DE") == []
+    with pytest.raises(InvalidValue, match="email"):
+        requests.rectify(store, request_id, "email", "not an address", "dpo")
+    assert profiles.load(store, shop["Anna"]).value("email") == "Anna.Albers@example.org"
