@@ -43,8 +43,14 @@ class Link:
     evidence: dict = field(default_factory=dict)
 
 
-def records(store: Store, ids: Iterable[int] | None = None) -> dict[int, Record]:
-    """Source records with their decrypted fields (all, or those with ``ids``)."""
+def records(
+    store: Store, ids: Iterable[int] | None = None, fields: tuple[str, ...] | None = None
+) -> dict[int, Record]:
+    """Source records with their decrypted fields (all, or those with ``ids``).
+
+    ``fields`` keeps only those fields: a batch run over every record holds
+    them all in memory at once.
+    """
     query = select(
         source_record.c.id,
         source_record.c.profile_id,
@@ -64,9 +70,10 @@ def records(store: Store, ids: Iterable[int] | None = None) -> dict[int, Record]
                     bytes(row.key_id), Place("source_record", "payload", row.id), bytes(row.payload)
                 )
                 payload = payload or {}
-                found[row.id] = Record(
-                    row.id, row.profile_id, row.source, payload.get("id", ""), payload.get("fields", {})
-                )
+                values = payload.get("fields", {})
+                if fields is not None:
+                    values = {name: values[name] for name in fields if name in values}
+                found[row.id] = Record(row.id, row.profile_id, row.source, payload.get("id", ""), values)
     return found
 
 

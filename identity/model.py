@@ -210,7 +210,7 @@ def _linker(
     connection.execute("SET enable_progress_bar = false")  # its bar would cut through ``cdp resolve``'s own
     try:
         table = DuckDBAPI(connection).register(frame(records, rows), dataset_display_name="records")
-        yield Linker(table, model, log_level=logging.ERROR)
+        yield Linker(table, model, log_level=logging.ERROR), connection
     finally:
         connection.close()
 
@@ -224,7 +224,7 @@ def train(
     """A trained model as a JSON-able dict (Splink settings with m and u per level)."""
     from splink import block_on
 
-    with _linker(records, settings(), memory_limit, rows) as linker:
+    with _linker(records, settings(), memory_limit, rows) as (linker, _):
         training = linker.training
         training.estimate_probability_two_random_records_match([block_on(*rule) for rule in PRIOR_RULES], recall=0.7)
         training.estimate_u_using_random_sampling(max_pairs=MAX_U_PAIRS, seed=seed)
@@ -244,10 +244,27 @@ def predict(
     if len(records) < 2:
         return []
     labels = level_labels(model)
-    with _linker(records, model, memory_limit, rows) as linker:
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    columns += [f"{prefix}_{name}" for name in labels for prefix in ("gamma", "mw")]
+    columns += [f"mw_tf_adj_{name}" for name in _adjusted(model)]
+    links: list[Link] = []
+    with _linker(records, model, memory_limit, rows) as (linker, connection):
         scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-        rows = scored.as_pandas_dataframe()
-    return [_link(row, labels) for row in rows.to_dict("records")]
+        # Only the columns the evidence needs, a batch at a time: Splink's whole result as one
+        # pandas frame (every intermediate column) took more memory than the records themselves.
+        result = connection.execute(f"SELECT {', '.join(columns)} FROM {scored.physical_name}")
+        while batch := result.fetchmany(50_000):
+            links += [_link(dict(zip(columns, values, strict=True)), labels) for values in batch]
+    return links
+
+
+def _adjusted(model: dict) -> list[str]:
+    """The comparisons with a term-frequency adjustment (Splink adds an ``mw_tf_adj_`` column for each)."""
+    return [
+        comparison["output_column_name"]
+        for comparison in model["comparisons"]
+        if any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"])
+    ]
 
 
 def level_labels(model: dict) -> dict[str, dict[int, str]]:
@@ -276,6 +293,6 @@ def _weight(row: dict[str, Any], name: str) -> float:
     """The match weight (log2 Bayes factor) one comparison contributed, term-frequency adjustment included."""
     weight = float(row[f"mw_{name}"])
     adjustment = row.get(f"mw_tf_adj_{name}")
-    if adjustment is not None and not pd.isna(adjustment):
+    if adjustment is not None and math.isfinite(adjustment):
         weight += float(adjustment)
     return weight if math.isfinite(weight) else FLOOR_WEIGHT

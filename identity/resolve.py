@@ -34,6 +34,9 @@ MODEL_MIN_RECORDS = 1000
 PRIORITY = {"staff": 0, "identifier": 1, "model": 2}
 STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
 AGREEING_FIRST_NAMES = ("exact", "nickname", "jw_high")
+# What resolution compares; a batch run holds only these of every record.
+COMPARED_FIELDS = ("first_name", "last_name", "birth_date", "street", "house_number", "postcode", "city", "email",
+                   "phone")  # fmt: skip
 # A blocking key shared by more records than this (a very common surname and
 # initial) finds no candidates for one new record; its other keys still do.
 MAX_BLOCK = 200
@@ -170,7 +173,7 @@ def resolve_all(store: Store, actor: str, retrain: bool = False, progress: Progr
     ``progress`` is told the name of each step of ``STEPS`` as it finishes.
     """
     done = progress or (lambda step: None)
-    records = linking.records(store)
+    records = linking.records(store, fields=COMPARED_FIELDS)
     decisions = linking.decisions(store)
     done("read")
     rows = {record_id: match_model.row(record) for record_id, record in records.items()}
