@@ -210,3 +210,14 @@ def test_consent_change_updates_the_profile_in_place(page: Page, server: dict) -
     form.locator("button").click()
     expect(page.locator("#consent table.consent")).to_contain_text("Personalised offers")
     expect(page.locator("#consent form.consent-form input[name=reason]")).to_have_value("")
+
+
+def test_dpo_changes_a_retention_period_in_the_browser(page: Page) -> None:
+    sign_in(page, "dpo")
+    page.click("nav a:has-text('Retention')")
+    months = page.locator("input[form='rule-support_tickets'][name=months]")
+    months.fill("30")
+    with page.expect_navigation(wait_until="load"):
+        page.locator("button[form='rule-support_tickets']").click()
+    expect(page.locator("input[form='rule-support_tickets'][name=months]")).to_have_value("30")
+    expect(page.locator("input[form='rule-purchases'][name=months]")).to_have_value("120")
