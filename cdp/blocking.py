@@ -11,37 +11,70 @@ from the records, and erasing a record removes its keys with it.
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
 
 from cdp.schema import blocking_key, source_record
-from cdp.store import Store, bulk_insert
+from cdp.store import Store
 
 Key = tuple[int, str]  # (rule number, the rule's values joined)
 TOTALS = "identity_key_totals"
+# One stored key, packed: rule, digest, source record id. A million records have
+# eight million keys; as Python tuples they would take a gigabyte.
+PACKED = struct.Struct("<B8sq")
+INSERT = "INSERT INTO blocking_key (rule, digest, source_record_id) VALUES (?, ?, ?)"
 
 
-def _rows(store: Store, keys_by_record: dict[int, list[Key]]) -> list[dict]:
+def _rows(store: Store, keys_by_record: dict[int, list[Key]]) -> list[tuple[int, bytes, int]]:
     digest = store.personal.search_digest
     rows = {
         (rule, digest(f"block{rule}\x00{value}"), record_id)
         for record_id, keys in keys_by_record.items()
         for rule, value in keys
     }
-    return [{"rule": rule, "digest": key, "source_record_id": record_id} for rule, key, record_id in sorted(rows)]
+    return sorted(rows)
 
 
-def rebuild(store: Store, keys_by_record: dict[int, list[Key]]) -> None:
-    """Replace every blocking key, and remember how many keys each rule has."""
-    rows = _rows(store, keys_by_record)
-    totals: dict[int, int] = {}
-    for row in rows:
-        totals[row["rule"]] = totals.get(row["rule"], 0) + 1
+def packed(store: Store, keys_by_record: dict[int, list[Key]]) -> bytes:
+    """The keys of these records as ``rebuild`` takes them (computed where the records are, in a worker)."""
+    return b"".join(PACKED.pack(*row) for row in _rows(store, keys_by_record))
+
+
+def rebuild(store: Store, parts: Iterable[bytes]) -> None:
+    """Replace every blocking key with the ``packed`` ``parts``, and remember how many keys each rule has.
+
+    The keys go through an in-memory temporary table and into the store sorted, with the
+    record-id index made afterwards: a B-tree filled in order is several times faster to
+    write than one filled at random.
+    """
     with store.write(bulk=True) as connection:
         connection.execute(delete(blocking_key))
-        bulk_insert(connection, blocking_key, rows)
-    store.set_meta(TOTALS, json.dumps(totals))
+        connection.exec_driver_sql("DROP INDEX ix_blocking_key_source_record_id")
+        connection.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS new_key (rule INTEGER, digest BLOB, source_record_id INTEGER)"
+        )
+        for part in parts:
+            if part:
+                connection.exec_driver_sql(INSERT.replace("blocking_key", "new_key"), list(PACKED.iter_unpack(part)))
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO blocking_key (rule, digest, source_record_id) "
+            "SELECT rule, digest, source_record_id FROM new_key ORDER BY rule, digest, source_record_id"
+        )
+        connection.exec_driver_sql("DROP TABLE new_key")
+        connection.exec_driver_sql("CREATE INDEX ix_blocking_key_source_record_id ON blocking_key (source_record_id)")
+        counted = connection.execute(select(blocking_key.c.rule, func.count()).group_by(blocking_key.c.rule)).all()
+    store.set_meta(TOTALS, json.dumps(dict(counted)))
+
+
+def add(store: Store, parts: Iterable[bytes], record_ids: set[int]) -> None:
+    """Write the ``packed`` keys of ``record_ids`` only: records that have none yet (imported without being
+    resolved)."""
+    rows = [row for part in parts for row in PACKED.iter_unpack(part) if row[2] in record_ids]
+    if rows:
+        with store.write() as connection:
+            connection.exec_driver_sql(INSERT, rows)
 
 
 def replace(store: Store, keys_by_record: dict[int, list[Key]]) -> None:
@@ -51,7 +84,9 @@ def replace(store: Store, keys_by_record: dict[int, list[Key]]) -> None:
         for start in range(0, len(ids), 10_000):
             chunk = ids[start : start + 10_000]
             connection.execute(delete(blocking_key).where(blocking_key.c.source_record_id.in_(chunk)))
-        bulk_insert(connection, blocking_key, _rows(store, keys_by_record))
+        rows = _rows(store, keys_by_record)
+        if rows:
+            connection.exec_driver_sql(INSERT, rows)
 
 
 def records_without_keys(store: Store) -> list[int]:

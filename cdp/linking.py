@@ -9,8 +9,12 @@ keeping the evidence for every join.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import TypeVar
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -43,38 +47,103 @@ class Link:
     evidence: dict = field(default_factory=dict)
 
 
-def records(
-    store: Store, ids: Iterable[int] | None = None, fields: tuple[str, ...] | None = None
-) -> dict[int, Record]:
+Out = TypeVar("Out")
+RECORD_QUERY = select(
+    source_record.c.id, source_record.c.profile_id, source_record.c.source, source_record.c.key_id,
+    source_record.c.payload,
+)  # fmt: skip
+# Records per chunk of ``map_records``: a worker's results come back a chunk at a time.
+RECORD_CHUNK = 20_000
+
+
+def records(store: Store, ids: Iterable[int] | None = None, fields: tuple[str, ...] | None = None) -> dict[int, Record]:
     """Source records with their decrypted fields (all, or those with ``ids``).
 
-    ``fields`` keeps only those fields: a batch run over every record holds
-    them all in memory at once.
+    ``fields`` keeps only those fields.
     """
-    query = select(
-        source_record.c.id,
-        source_record.c.profile_id,
-        source_record.c.source,
-        source_record.c.key_id,
-        source_record.c.payload,
-    )
+    query = RECORD_QUERY
     wanted = None if ids is None else list(ids)
     found: dict[int, Record] = {}
     with store.read() as connection:
         chunks = [None] if wanted is None else [wanted[start : start + 500] for start in range(0, len(wanted), 500)]
         for chunk in chunks:
             rows = connection.execute(query if chunk is None else query.where(source_record.c.id.in_(chunk))).all()
-            store.personal.preload(bytes(row.key_id) for row in rows)
-            for row in rows:
-                payload = store.personal.open(
-                    bytes(row.key_id), Place("source_record", "payload", row.id), bytes(row.payload)
-                )
-                payload = payload or {}
-                values = payload.get("fields", {})
-                if fields is not None:
-                    values = {name: values[name] for name in fields if name in values}
-                found[row.id] = Record(row.id, row.profile_id, row.source, payload.get("id", ""), values)
+            found.update(_opened(store, rows, fields))
     return found
+
+
+def _opened(store: Store, rows: list, fields: tuple[str, ...] | None) -> dict[int, Record]:
+    store.personal.preload(bytes(row.key_id) for row in rows)
+    found: dict[int, Record] = {}
+    for row in rows:
+        payload = store.personal.open(bytes(row.key_id), Place("source_record", "payload", row.id), bytes(row.payload))
+        payload = payload or {}
+        values = payload.get("fields", {})
+        if fields is not None:
+            values = {name: values[name] for name in fields if name in values}
+        found[row.id] = Record(row.id, row.profile_id, row.source, payload.get("id", ""), values)
+    return found
+
+
+def map_records(
+    store: Store,
+    function: Callable[[Store, dict[int, Record]], Out],
+    fields: tuple[str, ...] | None = None,
+    processes: bool = False,
+) -> Iterator[Out]:
+    """``function`` applied to every source record, ``RECORD_CHUNK`` records at a time, in id order.
+
+    This is how a batch run reads a large store without holding every
+    decrypted record at once. With ``processes`` (never in a multi-threaded
+    server, where forking is unsafe) the chunks are read, decrypted and
+    handed to ``function`` in forked worker processes, one per core, each on
+    connections of its own; only ``function``'s results come back, through
+    pipes. ``function`` must be a module-level function (or a partial of one).
+    """
+    ranges = _id_ranges(store)
+    workers = min(os.cpu_count() or 1, len(ranges)) if processes else 1
+    if workers < 2:
+        for low, high in ranges:
+            yield function(store, _records_between(store, low, high, fields))
+        return
+    global _forked
+    _forked = (store, function, fields)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_in_worker) as pool:
+            yield from pool.map(_work, ranges)
+    finally:
+        _forked = None
+
+
+_forked: tuple[Store, Callable, tuple[str, ...] | None] | None = None  # what forked workers inherit
+
+
+def _in_worker() -> None:
+    assert _forked is not None
+    _forked[0].forget_connections()
+
+
+def _work(id_range: tuple[int, int]) -> object:
+    assert _forked is not None
+    store, function, fields = _forked
+    return function(store, _records_between(store, *id_range, fields))
+
+
+def _id_ranges(store: Store) -> list[tuple[int, int]]:
+    """Consecutive ranges of source record ids, ``RECORD_CHUNK`` records each."""
+    with store.read() as connection:
+        ids = list(connection.execute(select(source_record.c.id).order_by(source_record.c.id)).scalars())
+    return [(ids[start], ids[min(start + RECORD_CHUNK, len(ids)) - 1]) for start in range(0, len(ids), RECORD_CHUNK)]
+
+
+def _records_between(store: Store, low: int, high: int, fields: tuple[str, ...] | None) -> dict[int, Record]:
+    """The records with ids from ``low`` to ``high``; their data keys are not kept afterwards."""
+    with store.read() as connection:
+        rows = connection.execute(RECORD_QUERY.where(source_record.c.id.between(low, high))).all()
+    try:
+        return _opened(store, rows, fields)
+    finally:
+        store.personal.forget(bytes(row.key_id) for row in rows)
 
 
 def shared_identifiers(
@@ -90,20 +159,25 @@ def shared_identifiers(
     groups: dict[tuple[str, bytes], set[int]] = {}
     with store.read() as connection:
         if record_ids is None:
-            rows = connection.execute(select(identifier.c.kind, identifier.c.digest, identifier.c.source_record_id))
-        else:
-            rows = [
-                (kind, digest, record_id)
-                for kind, digest in _identifiers_of(connection, list(record_ids))
-                for record_id in connection.execute(
-                    select(identifier.c.source_record_id)
-                    .where(identifier.c.kind == kind, identifier.c.digest == digest)
-                    .limit(max_group + 1)
-                ).scalars()
-            ]
-        for kind, digest, record_id in rows:
-            groups.setdefault((kind, bytes(digest)), set()).add(record_id)
+            return _all_shared(connection, max_group)
+        for kind, digest in _identifiers_of(connection, list(record_ids)):
+            query = (
+                select(identifier.c.source_record_id)
+                .where(identifier.c.kind == kind, identifier.c.digest == digest)
+                .limit(max_group + 1)
+            )
+            groups[(kind, digest)] = set(connection.execute(query).scalars())
     return [(kind, sorted(members)) for (kind, _), members in groups.items() if 1 < len(members) <= max_group]
+
+
+def _all_shared(connection: Connection, max_group: int) -> list[tuple[str, list[int]]]:
+    """Every group, found by SQLite along the (kind, digest) index: only shared identifiers come back."""
+    rows = connection.exec_driver_sql(
+        "SELECT kind, group_concat(DISTINCT source_record_id) FROM identifier GROUP BY kind, digest "
+        "HAVING count(DISTINCT source_record_id) BETWEEN 2 AND ?",
+        (max_group,),
+    )
+    return [(kind, sorted(int(member) for member in members.split(","))) for kind, members in rows]
 
 
 def _identifiers_of(connection: Connection, record_ids: list[int]) -> set[tuple[str, bytes]]:

@@ -71,6 +71,12 @@ class PersonalData:
         for key_id in ids:
             self._ciphers.pop(key_id, None)
 
+    def forget(self, key_ids: Iterable[bytes]) -> None:
+        """Drop these keys from memory (they stay in the vault): a batch run
+        reading every record does not keep a million keys around."""
+        for key_id in key_ids:
+            self._ciphers.pop(key_id, None)
+
     def erase_keys(self, key_ids: Iterable[bytes]) -> int:
         """Destroy keys for good: what they sealed can never be opened again."""
         ids = list(key_ids)

@@ -79,6 +79,13 @@ class Store:
         self.engine.dispose()
         self.personal.vault.dispose()
 
+    def forget_connections(self) -> None:
+        """In a forked child: let go of the parent's open connections without
+        closing them (they are still the parent's), so that this process
+        opens its own."""
+        self.engine.dispose(close=False)
+        self.personal.vault.dispose(close=False)
+
 
 def _outside_transaction(connection: Connection, statement: str) -> None:
     """Run a pragma on the driver connection, where SQLAlchemy begins no transaction."""

@@ -116,5 +116,5 @@ class Vault:
         with self.engine.connect() as connection:
             return {bytes(row[0]) for row in connection.exec_driver_sql("SELECT key_id FROM destroyed_key")}
 
-    def dispose(self) -> None:
-        self.engine.dispose()
+    def dispose(self, close: bool = True) -> None:
+        self.engine.dispose(close=close)

@@ -28,7 +28,9 @@ def resolve(retrain: bool) -> None:
             length=len(STEPS), label="Resolving", file=click.get_text_stream("stderr"), item_show_func=lambda step: step
         ) as bar,
     ):
-        counts = resolve_all(store, actor="cli", retrain=retrain, progress=lambda step: bar.update(1, step))
+        counts = resolve_all(
+            store, actor="cli", retrain=retrain, progress=lambda step: bar.update(1, step), processes=True
+        )
     click.echo(
         f"Resolved {counts['records']} records into {counts['profiles']} profiles "
         f"({counts['moved']} records moved, {counts['profiles_removed']} profiles merged away)."

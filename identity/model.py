@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+import random
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from cdp.linking import Link, Record
 from cdp.normalise import fold
@@ -38,28 +40,40 @@ from identity.phonetic import cologne
 
 MEMORY_LIMIT = "4GB"
 MAX_U_PAIRS = 5e6
+# The model learns m and u from a random sample of at most this many records: a larger store
+# teaches it nothing more, and training on everything would take most of a batch run.
+TRAINING_SAMPLE = 300_000
+# Prediction goes through the records in chunks of about this many, so that
+# DuckDB holds one chunk's candidate pairs at a time, not all of them.
+PREDICT_CHUNK = 200_000
 FLOOR_WEIGHT = -99.0  # a level never seen among matches (m = 0); kept finite so evidence stays JSON
 COLUMNS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_name", "email", "phone")
+HELPERS = ("first_code", "last_code", "first_initial", "last_initial", "birth_year")
+SCHEMA = pa.schema(
+    [("unique_id", pa.int64())]
+    + [(name, pa.string()) for name in COLUMNS + HELPERS]
+    + [("first_groups", pa.list_(pa.int64()))]
+)
 
 
 # Preparing the records.
 
 
-def frame(records: dict[int, Record], rows: list[dict[str, Any]] | None = None) -> pd.DataFrame:
-    """One row per record: folded names, street without number, helper columns for blocking.
+def table(rows: Iterable[dict[str, Any]]) -> pa.Table:
+    """The records' ``row``s as the Arrow table the model reads (DuckDB scans it without a copy)."""
+    rows = list(rows)
+    return pa.table({name: [row[name] for row in rows] for name in SCHEMA.names}, schema=SCHEMA)
 
-    ``rows`` are the records' ``row``s when the caller has made them already.
-    """
-    rows = rows if rows is not None else [row(record) for record in records.values()]
-    columns = ["unique_id", *COLUMNS, "first_code", "last_code", "first_initial", "last_initial", "birth_year",
-               "first_groups"]  # fmt: skip
-    return pd.DataFrame.from_records(rows, columns=columns)
+
+def records_table(records: dict[int, Record]) -> pa.Table:
+    return table(row(record) for record in records.values())
 
 
 def row(record: Record) -> dict[str, Any]:
-    """One record as the model compares it (``frame`` makes a table of these)."""
+    """One record as the model compares it: folded names, street without number, helper columns for blocking."""
     fields = record.fields
-    first, last = _folded(fields.get("first_name")), _folded(fields.get("last_name"))
+    first, first_code = _name(fields.get("first_name"))
+    last, last_code = _name(fields.get("last_name"))
     birth = fields.get("birth_date") or None
     return {
         "unique_id": record.id,
@@ -67,21 +81,37 @@ def row(record: Record) -> dict[str, Any]:
         "last_name": last,
         "birth_date": birth,
         "postcode": _blank(fields.get("postcode", "").replace(" ", "").upper()),
-        "city": _folded(fields.get("city")),
-        "street_name": _blank(compare.street_name(fields)) if fields.get("street") else None,
+        "city": _name(fields.get("city"))[0],
+        "street_name": _street(fields["street"]) if fields.get("street") else None,
         "email": _blank(fields.get("email", "").strip().lower()),
         "phone": _blank(fields.get("phone", "")),
-        "first_code": _blank(cologne(first)) if first else None,
-        "last_code": _blank(cologne(last)) if last else None,
+        "first_code": first_code,
+        "last_code": last_code,
         "first_initial": first[0] if first else None,
         "last_initial": last[0] if last else None,
         "birth_year": birth[:4] if birth else None,
-        "first_groups": sorted(groups(fields["first_name"])) if first else [],
+        "first_groups": _groups(fields["first_name"]) if first else [],
     }
 
 
-def _folded(value: str | None) -> str | None:
-    return _blank(fold(value)) if value else None
+# Names, cities and streets repeat across a store; each is worked out once per process.
+
+
+@lru_cache(maxsize=200_000)
+def _name(value: str | None) -> tuple[str | None, str | None]:
+    """The folded value and its Kölner Phonetik code."""
+    folded = _blank(fold(value)) if value else None
+    return folded, (_blank(cologne(folded)) if folded else None)
+
+
+@lru_cache(maxsize=200_000)
+def _street(street: str) -> str | None:
+    return _blank(compare.street_name({"street": street}))
+
+
+@lru_cache(maxsize=50_000)
+def _groups(first_name: str) -> tuple[int, ...]:
+    return tuple(sorted(groups(first_name)))
 
 
 def _blank(value: str) -> str | None:
@@ -200,17 +230,15 @@ def settings() -> Any:
 
 
 @contextmanager
-def _linker(
-    records: dict[int, Record], model: Any, memory_limit: str, rows: list[dict[str, Any]] | None = None
-) -> Iterator[Any]:
-    """A Splink linker over ``records`` in a private in-memory DuckDB that never spills to disk."""
+def _linker(records: pa.Table, model: Any, memory_limit: str) -> Iterator[Any]:
+    """A Splink linker over ``records`` (a ``table``) in a private in-memory DuckDB that never spills to disk."""
     from splink import DuckDBAPI, Linker
 
     connection = duckdb.connect(":memory:", config={"temp_directory": "", "memory_limit": memory_limit})
     connection.execute("SET enable_progress_bar = false")  # its bar would cut through ``cdp resolve``'s own
     try:
-        table = DuckDBAPI(connection).register(frame(records, rows), dataset_display_name="records")
-        yield Linker(table, model, log_level=logging.ERROR), connection
+        registered = DuckDBAPI(connection).register(records, dataset_display_name="records")
+        yield Linker(registered, model, log_level=logging.ERROR), connection
     finally:
         connection.close()
 
@@ -218,13 +246,14 @@ def _linker(
 # Training and prediction.
 
 
-def train(
-    records: dict[int, Record], seed: int = 1, memory_limit: str = MEMORY_LIMIT, rows: list[dict] | None = None
-) -> dict:
-    """A trained model as a JSON-able dict (Splink settings with m and u per level)."""
+def train(records: pa.Table, seed: int = 1, memory_limit: str = MEMORY_LIMIT) -> dict:
+    """A trained model as a JSON-able dict (Splink settings with m and u per level), from a ``table``."""
     from splink import block_on
 
-    with _linker(records, settings(), memory_limit, rows) as (linker, _):
+    if records.num_rows > TRAINING_SAMPLE:
+        records = records.take(sorted(random.Random(seed).sample(range(records.num_rows), TRAINING_SAMPLE)))
+
+    with _linker(records, settings(), memory_limit) as (linker, _):
         training = linker.training
         training.estimate_probability_two_random_records_match([block_on(*rule) for rule in PRIOR_RULES], recall=0.7)
         training.estimate_u_using_random_sampling(max_pairs=MAX_U_PAIRS, seed=seed)
@@ -233,28 +262,28 @@ def train(
         return linker.misc.save_model_to_json()
 
 
-def predict(
-    records: dict[int, Record],
-    model: dict,
-    threshold: float,
-    memory_limit: str = MEMORY_LIMIT,
-    rows: list[dict] | None = None,
-) -> list[Link]:
-    """Links between records whose match probability is at least ``threshold``, with per-field evidence."""
-    if len(records) < 2:
+def predict(records: pa.Table, model: dict, threshold: float, memory_limit: str = MEMORY_LIMIT) -> list[Link]:
+    """Links between records (a ``table``) whose match probability is at least ``threshold``, with
+    per-field evidence."""
+    if records.num_rows < 2:
         return []
     labels = level_labels(model)
     columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
     columns += [f"{prefix}_{name}" for name in labels for prefix in ("gamma", "mw")]
     columns += [f"mw_tf_adj_{name}" for name in _adjusted(model)]
+    chunks = max(1, round(records.num_rows / PREDICT_CHUNK))
     links: list[Link] = []
-    with _linker(records, model, memory_limit, rows) as (linker, connection):
-        scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-        # Only the columns the evidence needs, a batch at a time: Splink's whole result as one
-        # pandas frame (every intermediate column) took more memory than the records themselves.
-        result = connection.execute(f"SELECT {', '.join(columns)} FROM {scored.physical_name}")
-        while batch := result.fetchmany(50_000):
-            links += [_link(dict(zip(columns, values, strict=True)), labels) for values in batch]
+    with _linker(records, model, memory_limit) as (linker, connection):
+        for number in range(1, chunks + 1):
+            scored = linker.inference.predict_chunk(
+                left_chunk=(number, chunks), threshold_match_probability=threshold, warning_mode="never"
+            )
+            # Only the columns the evidence needs, a batch at a time: Splink's whole result as one
+            # pandas frame (every intermediate column) took more memory than the records themselves.
+            result = connection.execute(f"SELECT {', '.join(columns)} FROM {scored.physical_name}")
+            while batch := result.fetchmany(50_000):
+                links += [_link(dict(zip(columns, values, strict=True)), labels) for values in batch]
+            scored.drop_table_from_database_and_remove_from_cache()
     return links
 
 

@@ -19,12 +19,15 @@ import json
 from collections.abc import Callable, Iterable
 from itertools import combinations
 
+import pyarrow as pa
+
 from cdp import blocking, config, linking
 from cdp.errors import NotFound
 from cdp.linking import Link, Record
 from cdp.store import Store
 from identity import compare
 from identity import model as match_model
+from identity.prepare import prepare_all
 from identity.score import Scorer
 
 # A model trained on fewer records learns noise; smaller stores use the
@@ -34,9 +37,6 @@ MODEL_MIN_RECORDS = 1000
 PRIORITY = {"staff": 0, "identifier": 1, "model": 2}
 STRONG_KINDS = ("email", "customer_number", "facebook", "x", "xing", "linkedin", "instagram", "website")
 AGREEING_FIRST_NAMES = ("exact", "nickname", "jw_high")
-# What resolution compares; a batch run holds only these of every record.
-COMPARED_FIELDS = ("first_name", "last_name", "birth_date", "street", "house_number", "postcode", "city", "email",
-                   "phone")  # fmt: skip
 # A blocking key shared by more records than this (a very common surname and
 # initial) finds no candidates for one new record; its other keys still do.
 MAX_BLOCK = 200
@@ -134,25 +134,23 @@ def _blocked(
     return False
 
 
-def model_links(
-    store: Store, records: dict[int, Record], retrain: bool = False, rows: list[dict] | None = None
-) -> tuple[list[Link], list[Link]]:
+def model_links(store: Store, table: pa.Table, retrain: bool = False) -> tuple[list[Link], list[Link]]:
     """Links the trained model is sure of, and the pairs it is unsure of
     (thresholds ``CDP_MATCH_JOIN`` and ``CDP_MATCH_REVIEW``), each with its evidence.
 
-    The model is trained once on the store's own records and kept in the
-    encrypted store; ``retrain`` trains it afresh. ``rows`` are the records'
-    ``identity.model.row``s when already made.
+    ``table`` holds the records' ``identity.model.table`` rows. The model is
+    trained once on the store's own records and kept in the encrypted store;
+    ``retrain`` trains it afresh.
     """
-    if len(records) < MODEL_MIN_RECORDS:
+    if table.num_rows < MODEL_MIN_RECORDS:
         return [], []
     text = None if retrain else store.meta("identity_model")
     if text is None:
-        trained = json.dumps(match_model.train(records, rows=rows))
+        trained = json.dumps(match_model.train(table))
         store.set_meta("identity_model", trained)
         text = trained
     join, review = config.match_thresholds()
-    return _sure_and_unsure(match_model.predict(records, json.loads(text), review, rows=rows), join, review)
+    return _sure_and_unsure(match_model.predict(table, json.loads(text), review), join, review)
 
 
 def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[list[Link], list[Link]]:
@@ -167,19 +165,28 @@ def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[li
 STEPS = ("read", "keys", "model", "identifiers", "cluster", "write")
 
 
-def resolve_all(store: Store, actor: str, retrain: bool = False, progress: Progress | None = None) -> dict[str, int]:
+def resolve_all(
+    store: Store, actor: str, retrain: bool = False, progress: Progress | None = None, processes: bool = False
+) -> dict[str, int]:
     """Re-run resolution over every record, respecting staff decisions.
 
     ``progress`` is told the name of each step of ``STEPS`` as it finishes.
+    ``processes`` reads and prepares the records in worker processes (never
+    in a multi-threaded server: see ``cdp.linking.map_records``).
     """
     done = progress or (lambda step: None)
-    records = linking.records(store, fields=COMPARED_FIELDS)
+    missing = None if retrain else set(blocking.records_without_keys(store))
+    prepared = prepare_all(store, with_keys=missing is None or bool(missing), processes=processes)
+    records = prepared.records
     decisions = linking.decisions(store)
     done("read")
-    rows = {record_id: match_model.row(record) for record_id, record in records.items()}
-    _keep_blocking_keys(store, rows, everything=retrain)
+    if missing is None or len(missing) == len(records):
+        blocking.rebuild(store, prepared.keys)
+    elif missing:
+        blocking.add(store, prepared.keys, missing)
     done("keys")
-    sure, unsure = model_links(store, records, retrain, list(rows.values()))
+    sure, unsure = model_links(store, prepared.table, retrain)
+    del prepared
     done("model")
     links = candidate_links(records, linking.shared_identifiers(store)) + sure
     done("identifiers")
@@ -190,16 +197,6 @@ def resolve_all(store: Store, actor: str, retrain: bool = False, progress: Progr
     linking.replace_review(store, review)
     done("write")
     return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
-
-
-def _keep_blocking_keys(store: Store, rows: dict[int, dict], everything: bool) -> None:
-    """Write the blocking keys of every record (when asked, or when there are none yet, as after a
-    restore), else only of the records that have none (imported without resolving)."""
-    missing = None if everything else blocking.records_without_keys(store)
-    if missing is None or len(missing) == len(rows):
-        blocking.rebuild(store, {record_id: match_model.blocking_keys(row) for record_id, row in rows.items()})
-    elif missing:
-        blocking.replace(store, {record_id: match_model.blocking_keys(rows[record_id]) for record_id in missing})
 
 
 def _still_open(

@@ -2,7 +2,7 @@
 
 A batch run scores millions of pairs in DuckDB through Splink. A record arriving by import or API
 needs its few candidates scored at once, without starting DuckDB: this module evaluates the same
-comparison levels (the model's own list, in its order) on the rows ``identity.model.frame`` makes,
+comparison levels (the model's own list, in its order) on the rows ``identity.model.row`` makes,
 and adds up the same weights — log2(m/u) per level, the term-frequency adjustment for exact names,
 and the prior. A test checks that it agrees with Splink pair for pair.
 """
@@ -75,7 +75,7 @@ TESTS: dict[str, Test] = {
 
 
 class Scorer:
-    """The stored model, ready to score pairs of ``identity.model.frame`` rows.
+    """The stored model, ready to score pairs of ``identity.model.row`` rows.
 
     ``frequency(column, value)`` gives how often a name occurs among all
     records (0 to 1), for the term-frequency adjustment of exact names.

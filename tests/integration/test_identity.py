@@ -212,3 +212,23 @@ def test_resolve_all_keys_records_imported_without_resolution(trained_store: Sto
     assert late in blocking.records_without_keys(trained_store)
     resolve_all(trained_store, actor="test")
     assert late not in blocking.records_without_keys(trained_store)
+
+
+def test_a_batch_run_in_worker_processes_ends_as_one_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(linking, "RECORD_CHUNK", 250)  # several chunks, so both workers read some
+    shop, newsletter = _people_csv(900, seed=5)
+    outcomes = []
+    for processes in (False, True):
+        paths = Paths(tmp_path / str(processes))
+        opened = create_store(paths, create_key_file(paths.key_file))
+        import_file(opened, write_file(tmp_path, "shop.csv", shop), "shop")
+        import_file(opened, write_file(tmp_path, "nl.csv", newsletter), "newsletter")
+        counts = resolve_all(opened, actor="test", processes=processes)
+        outcomes.append((counts, people(opened), count_rows(opened, "blocking_key"), blocking.totals(opened)))
+        opened.close()
+    assert outcomes[0] == outcomes[1]
+    counts, profiles, keys, totals = outcomes[1]
+    assert counts["records"] > 3 * linking.RECORD_CHUNK and counts["moved"] > 100
+    assert keys == sum(totals.values()) and not any(count == 0 for count in totals.values())

@@ -69,7 +69,7 @@ DUPLICATE_B = {"first_name": "Juergen", "last_name": "Oezdemir", "birth_date": "
 @pytest.fixture(scope="module")
 def trained() -> tuple[dict[int, Record], dict]:
     records = _dataset()
-    return records, model.train(records, seed=1, memory_limit="1GB")
+    return records, model.train(model.records_table(records), seed=1, memory_limit="1GB")
 
 
 def test_model_is_json(trained: tuple[dict[int, Record], dict]) -> None:
@@ -79,7 +79,10 @@ def test_model_is_json(trained: tuple[dict[int, Record], dict]) -> None:
 
 def test_obvious_duplicates_are_linked(trained: tuple[dict[int, Record], dict]) -> None:
     records, settings = trained
-    links = {(link.left, link.right): link for link in model.predict(records, settings, 0.95, memory_limit="1GB")}
+    links = {
+        (link.left, link.right): link
+        for link in model.predict(model.records_table(records), settings, 0.95, memory_limit="1GB")
+    }
     copies = [(i, i + 1) for i in range(0, 300, 2)]
     assert sum(pair in links for pair in copies) >= 0.9 * len(copies)
     ids = {fields["first_name"]: i for i, fields in ((i, r.fields) for i, r in records.items()) if i >= 300}
@@ -94,7 +97,10 @@ def test_obvious_duplicates_are_linked(trained: tuple[dict[int, Record], dict]) 
 def test_household_is_not_linked(trained: tuple[dict[int, Record], dict]) -> None:
     records, settings = trained
     ids = {fields["first_name"]: i for i, fields in ((i, r.fields) for i, r in records.items()) if i >= 300}
-    pairs = {(link.left, link.right) for link in model.predict(records, settings, 0.5, memory_limit="1GB")}
+    pairs = {
+        (link.left, link.right)
+        for link in model.predict(model.records_table(records), settings, 0.5, memory_limit="1GB")
+    }
     assert tuple(sorted((ids["Sabine"], ids["Thomas"]))) not in pairs
 
 
@@ -106,7 +112,8 @@ from identity import model
 records = _dataset()
 for record in records.values():
     record.fields["last_name"] = "Zqxmarker" + record.fields["last_name"]
-model.predict(records, model.train(records, seed=1, memory_limit="1GB"), 0.5, memory_limit="1GB")
+table = model.records_table(records)
+model.predict(table, model.train(table, seed=1, memory_limit="1GB"), 0.5, memory_limit="1GB")
 print("done")
 """
 

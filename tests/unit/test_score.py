@@ -15,7 +15,7 @@ from tests.unit.test_model import _dataset
 @pytest.fixture(scope="module")
 def trained() -> tuple[dict, dict]:
     records = _dataset()
-    return records, model.train(records)
+    return records, model.train(model.records_table(records))
 
 
 def _rows(records: dict) -> dict[int, dict]:
@@ -30,7 +30,7 @@ def test_scorer_gives_the_levels_and_weights_splink_gives(trained: tuple[dict, d
     rows = _rows(records)
     names = {column: Counter(row[column] for row in rows.values() if row[column]) for column in model.COUNTED}
     scorer = Scorer(trained_model, lambda column, value: names[column][value] / sum(names[column].values()))
-    batch = model.predict(records, trained_model, 0.0)
+    batch = model.predict(model.records_table(records), trained_model, 0.0)
     assert len(batch) > 200
     for link in batch:
         mine = scorer.link(rows[link.left], rows[link.right])
