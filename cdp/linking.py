@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 
 from cdp import audit
 from cdp.clock import now
@@ -238,19 +238,17 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
 def _carry_restriction(connection: Connection, moves: dict[int, int], current: dict[int, int]) -> None:
     sources = {current[record_id] for record_id in moves}
     restricted: set[int] = set()
-    for chunk in _chunks(sources):
-        query = select(profile.c.id).where(profile.c.id.in_(chunk), profile.c.status == "restricted")
-        restricted.update(connection.execute(query).scalars())
+    rows = _for_ids(connection, "SELECT id FROM profile WHERE status = 'restricted' AND id IN (?)", sources)
+    restricted.update(profile_id for (profile_id,) in rows)
     targets = {target for record_id, target in moves.items() if current[record_id] in restricted}
-    for chunk in _chunks(targets):
-        connection.execute(update(profile).where(profile.c.id.in_(chunk)).values(status="restricted"))
+    _for_ids(connection, "UPDATE profile SET status = 'restricted' WHERE id IN (?)", targets)
 
 
 def _current_profiles(connection: Connection, record_ids: list[int]) -> dict[int, int]:
     """The profile each of these records is in now (all records' when there are many)."""
     query = select(source_record.c.id, source_record.c.profile_id)
     if len(record_ids) > 5000:
-        return dict(connection.execute(query).all())
+        return dict(connection.exec_driver_sql("SELECT id, profile_id FROM source_record").fetchall())
     found: dict[int, int] = {}
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start : start + 500]
@@ -317,6 +315,22 @@ def _move_records(connection: Connection, moves: dict[int, int]) -> None:
     connection.exec_driver_sql("DELETE FROM moving")
 
 
+def _for_ids(connection: Connection, statement: str, ids: Iterable[int]) -> list[tuple]:
+    """``statement`` run for ``ids`` a chunk at a time (its ``IN (?)`` takes a chunk), with any rows it returns.
+
+    Plain SQL: SQLAlchemy compiles every parameter of an ``in_`` anew, and a run
+    over a million records passes hundreds of thousands of ids.
+    """
+    rows: list[tuple] = []
+    for chunk in _chunks(ids):
+        result = connection.exec_driver_sql(
+            statement.replace("IN (?)", f"IN ({','.join('?' * len(chunk))})"), tuple(chunk)
+        )
+        if result.returns_rows:
+            rows += result.fetchall()
+    return rows
+
+
 def _chunks(ids: Iterable[int], size: int = 10_000) -> Iterable[list[int]]:
     """Ids in lists short enough for one statement's parameters."""
     ordered = sorted(ids)
@@ -326,20 +340,17 @@ def _chunks(ids: Iterable[int], size: int = 10_000) -> Iterable[list[int]]:
 
 def _remove_empty(connection: Connection, profile_ids: set[int]) -> set[int]:
     occupied: set[int] = set()
-    for chunk in _chunks(profile_ids):
-        query = select(source_record.c.profile_id).where(source_record.c.profile_id.in_(chunk)).distinct()
-        occupied.update(connection.execute(query).scalars())
+    rows = _for_ids(connection, "SELECT DISTINCT profile_id FROM source_record WHERE profile_id IN (?)", profile_ids)
+    occupied.update(profile_id for (profile_id,) in rows)
     empty = profile_ids - occupied
-    for chunk in _chunks(empty):
-        connection.execute(delete(profile).where(profile.c.id.in_(chunk)))
+    _for_ids(connection, "DELETE FROM profile WHERE id IN (?)", empty)
     return empty
 
 
 def _replace_links(
     connection: Connection, profile_ids: set[int], links: list[Link], profile_of: dict[int, int]
 ) -> None:
-    for chunk in _chunks(profile_ids):
-        connection.execute(delete(profile_link).where(profile_link.c.profile_id.in_(chunk)))
+    _for_ids(connection, "DELETE FROM profile_link WHERE profile_id IN (?)", profile_ids)
     stamp = now()
     bulk_insert(
         connection,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
@@ -187,6 +188,7 @@ def address_form(value: str) -> str:
     raise InvalidValue("address_form", "expected du or Sie")
 
 
+@lru_cache(maxsize=1 << 17)  # names, streets and cities repeat; identity resolution folds each pair it compares
 def fold(value: str) -> str:
     """A search key: case-folded, umlauts and accents spelled out in ASCII.
 

@@ -14,6 +14,7 @@ variants (Meyer / Maier) that string distance rates lower.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import jellyfish
 
@@ -123,7 +124,12 @@ def address(left: dict[str, str], right: dict[str, str]) -> str:
 
 def street_name(fields: dict[str, str]) -> str:
     """The street without its number, folded, with 'straße'/'str.' spelled one way."""
-    street = fold(fields.get("street", "")).replace("strasse", "str").replace("str.", "str")
+    return _street_name(fields.get("street", ""))
+
+
+@lru_cache(maxsize=1 << 17)
+def _street_name(street: str) -> str:
+    street = fold(street).replace("strasse", "str").replace("str.", "str")
     return " ".join(part for part in street.split() if not any(ch.isdigit() for ch in part))
 
 

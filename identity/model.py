@@ -82,7 +82,7 @@ def row(record: Record) -> dict[str, Any]:
         "birth_date": birth,
         "postcode": _blank(fields.get("postcode", "").replace(" ", "").upper()),
         "city": _name(fields.get("city"))[0],
-        "street_name": _street(fields["street"]) if fields.get("street") else None,
+        "street_name": _blank(compare.street_name(fields)) if fields.get("street") else None,
         "email": _blank(fields.get("email", "").strip().lower()),
         "phone": _blank(fields.get("phone", "")),
         "first_code": first_code,
@@ -94,7 +94,7 @@ def row(record: Record) -> dict[str, Any]:
     }
 
 
-# Names, cities and streets repeat across a store; each is worked out once per process.
+# Names and cities repeat across a store; each is worked out once per process.
 
 
 @lru_cache(maxsize=200_000)
@@ -102,11 +102,6 @@ def _name(value: str | None) -> tuple[str | None, str | None]:
     """The folded value and its Kölner Phonetik code."""
     folded = _blank(fold(value)) if value else None
     return folded, (_blank(cologne(folded)) if folded else None)
-
-
-@lru_cache(maxsize=200_000)
-def _street(street: str) -> str | None:
-    return _blank(compare.street_name({"street": street}))
 
 
 @lru_cache(maxsize=50_000)

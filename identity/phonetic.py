@@ -8,6 +8,7 @@ distance alone rates as different.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _SIMPLE = {
     **dict.fromkeys("AEIJOUY", "0"),
@@ -50,6 +51,7 @@ def _code(letters: str, index: int) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 17)  # identity resolution codes the same names over and over
 def cologne(name: str) -> str:
     """The Kölner Phonetik code of ``name`` ("" for a name without letters)."""
     letters = _letters(name)

@@ -99,8 +99,8 @@ def cluster(
     together is skipped. The joining links (one fewer than the records of a
     profile) are its evidence.
     """
-    members: dict[int, list[int]] = {record_id: [record_id] for record_id in records}
-    root = {record_id: record_id for record_id in records}
+    root: dict[int, int] = {}  # record id -> the first record of its cluster, once it has joined one
+    members: dict[int, list[int]] = {}  # that first record -> the records of its cluster
     staff = [
         Link(left, right, "staff", 100.0, {"decided": "join"})
         for (left, right), decision in decisions.items()
@@ -108,17 +108,21 @@ def cluster(
     ]
     joins: list[Link] = []
     for link in sorted(staff + links, key=lambda link: (PRIORITY[link.method], -link.score)):
-        if link.left not in root or link.right not in root:
+        if link.left not in records or link.right not in records:
             continue
-        a, b = root[link.left], root[link.right]
-        if a == b or _blocked(members[a], members[b], records, decisions, link.method == "staff"):
+        a, b = root.get(link.left, link.left), root.get(link.right, link.right)
+        group_a, group_b = members.get(a, [a]), members.get(b, [b])
+        if a == b or _blocked(group_a, group_b, records, decisions, link.method == "staff"):
             continue
-        keep, absorb = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
-        for record_id in members.pop(absorb):
+        keep, absorb = (a, b) if len(group_a) >= len(group_b) else (b, a)
+        group = members.setdefault(keep, [keep])
+        root[keep] = keep
+        for record_id in members.pop(absorb, [absorb]):
             root[record_id] = keep
-            members[keep].append(record_id)
+            group.append(record_id)
         joins.append(link)
-    return [sorted(group) for group in members.values()], joins
+    alone = [[record_id] for record_id in records if record_id not in root]
+    return [sorted(group) for group in members.values()] + alone, joins
 
 
 def _blocked(

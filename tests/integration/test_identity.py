@@ -231,4 +231,5 @@ def test_a_batch_run_in_worker_processes_ends_as_one_in_this_process(
     assert outcomes[0] == outcomes[1]
     counts, profiles, keys, totals = outcomes[1]
     assert counts["records"] > 3 * linking.RECORD_CHUNK and counts["moved"] > 100
+    assert len(profiles) == counts["profiles"] < counts["records"]
     assert keys == sum(totals.values()) and not any(count == 0 for count in totals.values())
