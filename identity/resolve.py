@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 import pyarrow as pa
@@ -138,23 +139,19 @@ def _blocked(
     return False
 
 
-def model_links(store: Store, table: pa.Table, retrain: bool = False) -> tuple[list[Link], list[Link]]:
-    """Links the trained model is sure of, and the pairs it is unsure of
+def model_links(table: pa.Table, stored: str | None) -> tuple[str | None, list[Link], list[Link]]:
+    """The model, the links it is sure of, and the pairs it is unsure of
     (thresholds ``CDP_MATCH_JOIN`` and ``CDP_MATCH_REVIEW``), each with its evidence.
 
-    ``table`` holds the records' ``identity.model.table`` rows. The model is
-    trained once on the store's own records and kept in the encrypted store;
-    ``retrain`` trains it afresh.
+    ``table`` holds the records' ``identity.model.table`` rows; ``stored`` is
+    the model kept in the store, if any. Without one, a model is trained on
+    the records (the caller keeps it). Small stores get no model.
     """
     if table.num_rows < MODEL_MIN_RECORDS:
-        return [], []
-    text = None if retrain else store.meta("identity_model")
-    if text is None:
-        trained = json.dumps(match_model.train(table))
-        store.set_meta("identity_model", trained)
-        text = trained
+        return stored, [], []
+    text = stored if stored is not None else json.dumps(match_model.train(table))
     join, review = config.match_thresholds()
-    return _sure_and_unsure(match_model.predict(table, json.loads(text), review), join, review)
+    return text, *_sure_and_unsure(match_model.predict(table, json.loads(text), review), join, review)
 
 
 def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[list[Link], list[Link]]:
@@ -166,7 +163,8 @@ def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[li
     )
 
 
-STEPS = ("read", "keys", "model", "identifiers", "cluster", "write")
+STEPS = ("read", "model", "identifiers", "cluster", "write")
+MODEL = "identity_model"
 
 
 def resolve_all(
@@ -183,16 +181,21 @@ def resolve_all(
     prepared = prepare_all(store, with_keys=missing is None or bool(missing), processes=processes)
     records = prepared.records
     decisions = linking.decisions(store)
+    stored = None if retrain else store.meta(MODEL)
     done("read")
-    if missing is None or len(missing) == len(records):
-        blocking.rebuild(store, prepared.keys)
-    elif missing:
-        blocking.add(store, prepared.keys, missing)
-    done("keys")
-    sure, unsure = model_links(store, prepared.table, retrain)
+    # The model is DuckDB's work and the blocking keys and shared identifiers SQLite's; both let go
+    # of Python's lock while they work, so they run side by side (the model in a thread, since it
+    # does not touch the store).
+    with ThreadPoolExecutor(max_workers=1) as background:
+        modelled = background.submit(model_links, prepared.table, stored)
+        _keep_blocking_keys(store, prepared.keys, missing, len(records))
+        groups = linking.shared_identifiers(store)
+        model, sure, unsure = modelled.result()
     del prepared
+    if model != stored:
+        store.set_meta(MODEL, model)
     done("model")
-    links = candidate_links(records, linking.shared_identifiers(store)) + sure
+    links = candidate_links(records, groups) + sure
     done("identifiers")
     clusters, joins = cluster(records, links, decisions)
     done("cluster")
@@ -201,6 +204,15 @@ def resolve_all(
     linking.replace_review(store, review)
     done("write")
     return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
+
+
+def _keep_blocking_keys(store: Store, keys: list[bytes], missing: set[int] | None, records: int) -> None:
+    """Write every record's blocking keys (on ``--retrain``, or when no record has any, as after an import
+    or a restore), else those of the records that have none yet (``missing``)."""
+    if missing is None or len(missing) == records:
+        blocking.rebuild(store, keys)
+    elif missing:
+        blocking.add(store, keys, missing)
 
 
 def _still_open(
@@ -284,7 +296,7 @@ def scored_candidates(store: Store, fresh: dict[int, Record]) -> tuple[list[Link
     rows = {record_id: match_model.row(record) for record_id, record in fresh.items()}
     keys = {record_id: match_model.blocking_keys(row) for record_id, row in rows.items()}
     blocking.replace(store, keys)
-    text = store.meta("identity_model")
+    text = store.meta(MODEL)
     if text is None or not fresh:
         return [], []
     candidate_keys = {key for found in keys.values() for key in found if key[0] < len(match_model.BLOCKING_RULES)}
