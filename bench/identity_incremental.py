@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,24 +41,46 @@ def _jsonl(rows: list[dict]) -> bytes:
     return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
 
 
-def _resolve(folder: str, key: bytes, peak: multiprocessing.Queue) -> None:
+def _resolve(folder: str, key: bytes, report: multiprocessing.Queue) -> None:
     store = open_store(Paths(Path(folder)), MasterKey(raw=key))
-    resolve_all(store, actor="bench")
+    steps: list[tuple[str, float]] = []
+    last = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        steps.append((name, now - last))
+        last = now
+
+    resolve_all(store, actor="bench", progress=step, processes=True)
     store.close()
-    peak.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.put((peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, steps))
 
 
-def _resolve_in_a_fresh_process(folder: str, key: bytes) -> float:
-    """Batch resolution as ``cdp resolve`` runs it, in a process of its own, so that its peak
-    memory is its own and not this benchmark's generated data; returns that peak in MB.
-    The key travels through a pipe, never as an argument."""
+def _resolve_in_a_fresh_process(folder: str, key: bytes) -> tuple[float, float, list[tuple[str, float]]]:
+    """Batch resolution as ``cdp resolve`` runs it (with its worker processes), in a process of its
+    own, so that its peak memory is its own and not this benchmark's generated data. Returns that
+    peak and its workers' peak in MB, and the time of each step. The key travels through a pipe,
+    never as an argument."""
     context = multiprocessing.get_context("spawn")
-    peak = context.Queue()
-    child = context.Process(target=_resolve, args=(folder, key, peak))
+    report = context.Queue()
+    child = context.Process(target=_resolve, args=(folder, key, report))
     child.start()
-    result = peak.get()
+    result = report.get()
     child.join()
     return result
+
+
+def _pairwise(together: Counter, per_profile: Counter, per_person: Counter) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1 of the batch run, from record counts per profile and person."""
+
+    def pairs(counts: Counter) -> int:
+        return sum(count * (count - 1) // 2 for count in counts.values())
+
+    right, made, true = pairs(together), pairs(per_profile), pairs(per_person)
+    precision, recall = right / made if made else 1.0, right / true if true else 1.0
+    return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def main() -> None:
@@ -81,13 +104,19 @@ def main() -> None:
             import_data(store, f"{source}.jsonl", _jsonl(fields), source, processes=True)
         imported = time.perf_counter()
         store.close()
-        resolve_peak_mb = _resolve_in_a_fresh_process(folder, key)
+        resolve_peak_mb, workers_peak_mb, steps = _resolve_in_a_fresh_process(folder, key)
         resolved = time.perf_counter()
         store = open_store(Paths(Path(folder)), MasterKey(raw=key))
         person_of = {(source, fields["id"]): person for source, fields, person in kept}
         profile_people: dict[int, set[int]] = {}
+        together, per_profile, per_person = Counter(), Counter(), Counter()
         for source, record_id, profile_id in linking.export_links(store):
-            profile_people.setdefault(profile_id, set()).add(person_of[(source, record_id)])
+            person = person_of[(source, record_id)]
+            profile_people.setdefault(profile_id, set()).add(person)
+            together[(profile_id, person)] += 1
+            per_profile[profile_id] += 1
+            per_person[person] += 1
+        batch_quality = _pairwise(together, per_profile, per_person)
         timings, right, alone_right, has_duplicate = [], 0, 0, 0
         for number, (source, fields, person) in enumerate(held):
             result = import_data(store, f"new{number}.jsonl", _jsonl([fields]), f"{source}-new", actor="bench")
@@ -106,8 +135,10 @@ def main() -> None:
     timings.sort()
     print(f"Incremental resolution against {len(kept):,} records ({args.records:,} generated, messy), {len(held)} new")
     print(f"import {imported - started:.0f} s, batch resolve {resolved - imported:.0f} s "
-          f"(its own process: peak {resolve_peak_mb:.0f} MB), "
+          f"(its own process: peak {resolve_peak_mb:.0f} MB, its workers' peak {workers_peak_mb:.0f} MB each), "
           f"this process's peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")  # fmt: skip
+    print("batch steps: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps))
+    print("batch quality (pairwise): precision {:.3f}, recall {:.3f}, F1 {:.3f}".format(*batch_quality))
     p95, p99 = timings[int(len(timings) * 0.95)], timings[int(len(timings) * 0.99)]
     print(f"resolve_new per record: median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
     print(f"joined to a true duplicate: {right}/{has_duplicate}; kept alone with none in the store: "

@@ -74,7 +74,7 @@ def run(records: list[dict], truth: list[int]) -> dict:
             data = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
             import_data(store, f"{source}.jsonl", data, source, processes=True)
         imported = time.perf_counter()
-        resolve_all(store, actor="bench")
+        resolve_all(store, actor="bench", processes=True)
         resolved = time.perf_counter()
         profile_of = {(source, record_id): profile for source, record_id, profile in linking.export_links(store)}
         store.close()
