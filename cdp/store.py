@@ -27,6 +27,7 @@ from cdp.vault import Vault
 
 APP_NAME = "kundenbild"
 DEFAULT_CACHE_KIB = 65_536
+_INHERITED: list[object] = []  # see Store.forget_connections
 BULK_CACHE_KIB = 524_288
 
 
@@ -80,9 +81,15 @@ class Store:
         self.personal.vault.dispose()
 
     def forget_connections(self) -> None:
-        """In a forked child: let go of the parent's open connections without
-        closing them (they are still the parent's), so that this process
-        opens its own."""
+        """In a forked child: leave the parent's open connections alone, so that this process opens its own.
+
+        SQLite forbids using or closing a connection inherited across a fork:
+        the child's copy of its lock state is the parent's, and closing it could
+        checkpoint and remove the write-ahead log the parent still writes to.
+        So the old pools are kept referenced, never garbage-collected and closed;
+        a forked worker ends without running finalisers.
+        """
+        _INHERITED.extend((self.engine.pool, self.personal.vault.engine.pool))
         self.engine.dispose(close=False)
         self.personal.vault.dispose(close=False)
 
