@@ -218,17 +218,23 @@ def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], a
 
     A cluster keeps the profile that already holds most of its records (the
     lowest id on a tie); profiles left without records are removed. Links
-    replace the stored evidence of every profile touched. A restriction of
-    processing goes with the records into the profile they join.
+    replace the stored evidence of every profile with more than one record or
+    with records coming or going; a record alone in its profile before and
+    after has none. A restriction of processing goes with the records into
+    the profile they join.
     """
-    with store.write() as connection:
-        current = _current_profiles(connection, [record_id for cluster in clusters for record_id in cluster])
+    record_ids = [record_id for cluster in clusters for record_id in cluster]
+    # A run over many records rewrites pages all over the large tables: a larger page cache
+    # keeps them from being read and decrypted again and again.
+    with store.write(bulk=len(record_ids) > BULK_RECORDS) as connection:
+        current = _current_profiles(connection, record_ids)
         profile_of = _assignments(connection, clusters, current)
         moves = {record_id: target for record_id, target in profile_of.items() if current[record_id] != target}
         _carry_restriction(connection, moves, current)
         _move_records(connection, moves)
-        touched = set(profile_of.values()) | {current[record_id] for record_id in moves}
-        removed = _remove_empty(connection, touched)
+        left = {current[record_id] for record_id in moves}
+        removed = _remove_empty(connection, left)
+        touched = {profile_of[cluster[0]] for cluster in clusters if len(cluster) > 1} | set(moves.values()) | left
         _replace_links(connection, touched - removed, links, profile_of)
         counts = {"moved": len(moves), "profiles_removed": len(removed), "links": len(links)}
         audit.record(connection, actor, "resolve", None, None, counts)
@@ -248,7 +254,11 @@ def _current_profiles(connection: Connection, record_ids: list[int]) -> dict[int
     """The profile each of these records is in now (all records' when there are many)."""
     query = select(source_record.c.id, source_record.c.profile_id)
     if len(record_ids) > 5000:
-        return dict(connection.exec_driver_sql("SELECT id, profile_id FROM source_record").fetchall())
+        cursor = connection.connection.cursor()  # the driver's own rows: a million SQLAlchemy rows take seconds
+        try:
+            return dict(cursor.execute("SELECT id, profile_id FROM source_record").fetchall())
+        finally:
+            cursor.close()
     found: dict[int, int] = {}
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start : start + 500]
@@ -263,6 +273,10 @@ def _assignments(connection: Connection, clusters: list[list[int]], current: dic
     next_profile = next_id(connection, profile)
     stamp = now()
     for cluster in sorted(clusters, key=len, reverse=True):
+        if len(cluster) == 1 and current[cluster[0]] not in taken:  # most records, alone and staying
+            taken.add(current[cluster[0]])
+            profile_of[cluster[0]] = current[cluster[0]]
+            continue
         counts: dict[int, int] = {}
         for record_id in cluster:
             counts[current[record_id]] = counts.get(current[record_id], 0) + 1
@@ -281,6 +295,7 @@ def _assignments(connection: Connection, clusters: list[list[int]], current: dic
     return profile_of
 
 
+BULK_RECORDS = 100_000
 MOVED_COLUMNS = (("source_record", "id"), ("identifier", "source_record_id"), ("interaction", "source_record_id"))
 
 
