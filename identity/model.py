@@ -26,7 +26,6 @@ import math
 import random
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -66,6 +65,7 @@ def table(rows: Iterable[dict[str, Any]]) -> pa.Table:
 
 
 def records_table(records: dict[int, Record]) -> pa.Table:
+    """``table`` of these records."""
     return table(row(record) for record in records.values())
 
 
@@ -90,23 +90,14 @@ def row(record: Record) -> dict[str, Any]:
         "first_initial": first[0] if first else None,
         "last_initial": last[0] if last else None,
         "birth_year": birth[:4] if birth else None,
-        "first_groups": _groups(fields["first_name"]) if first else [],
+        "first_groups": sorted(groups(fields["first_name"])) if first else [],
     }
 
 
-# Names and cities repeat across a store; each is worked out once per process.
-
-
-@lru_cache(maxsize=200_000)
 def _name(value: str | None) -> tuple[str | None, str | None]:
     """The folded value and its Kölner Phonetik code."""
     folded = _blank(fold(value)) if value else None
     return folded, (_blank(cologne(folded)) if folded else None)
-
-
-@lru_cache(maxsize=50_000)
-def _groups(first_name: str) -> tuple[int, ...]:
-    return tuple(sorted(groups(first_name)))
 
 
 def _blank(value: str) -> str | None:
