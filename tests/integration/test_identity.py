@@ -233,3 +233,19 @@ def test_a_batch_run_in_worker_processes_ends_as_one_in_this_process(
     assert counts["records"] > 3 * linking.RECORD_CHUNK and counts["moved"] > 100
     assert len(profiles) == counts["profiles"] < counts["records"]
     assert keys == sum(totals.values()) and not any(count == 0 for count in totals.values())
+
+
+def test_rebuilt_blocking_keys_are_exactly_the_packed_ones(store: Store, tmp_path: Path) -> None:
+    shop = "ID;Vorname;Nachname\n" + "".join(f"K{number};Vorname{number};Name{number}\n" for number in range(6))
+    import_file(store, write_file(tmp_path, "shop.csv", shop), "shop")
+    record_ids = sorted(linking.records(store))
+    digests = [b"\x00" * 8, b"abc\x00\x00\x00\x00\x00", b"\x00\x00\x00\x00\x00abc", b"\xff" * 8, b"abcdefgh"]
+    rows = {(rule, digest, record_id) for rule in (0, 3, 7) for digest in digests for record_id in record_ids[::2]}
+    parts = [b"".join(blocking.PACKED.pack(*row) for row in sorted(rows)), blocking.PACKED.pack(*min(rows)), b""]
+    blocking.rebuild(store, parts)  # the second part repeats a key: it is stored once
+    with store.read() as connection:
+        stored = connection.exec_driver_sql("SELECT rule, digest, source_record_id FROM blocking_key").all()
+    assert {(rule, bytes(digest), record_id) for rule, digest, record_id in stored} == rows
+    assert len(stored) == len(rows)
+    assert blocking.totals(store) == {0: len(rows) // 3, 3: len(rows) // 3, 7: len(rows) // 3}
+    assert blocking.records_without_keys(store) == record_ids[1::2]
