@@ -11,6 +11,7 @@ from cdp import blocking, linking
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import create_key_file
+from cdp.personal import SealBroken
 from cdp.store import Store, create_store
 from identity.resolve import resolve_all, resolve_new
 from tests.helpers import count_rows, write_file
@@ -249,3 +250,18 @@ def test_rebuilt_blocking_keys_are_exactly_the_packed_ones(store: Store, tmp_pat
     assert len(stored) == len(rows)
     assert blocking.totals(store) == {0: len(rows) // 3, 3: len(rows) // 3, 7: len(rows) // 3}
     assert blocking.records_without_keys(store) == record_ids[1::2]
+
+
+def test_a_record_that_does_not_open_stops_a_batch_run_in_workers_naming_it(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(linking, "RECORD_CHUNK", 3)
+    shop = "ID;Vorname;Nachname\n" + "".join(f"K{number};Anna{number};Muster\n" for number in range(10))
+    import_file(store, write_file(tmp_path, "shop.csv", shop), "shop")
+    with store.write() as connection:
+        connection.exec_driver_sql(
+            "UPDATE source_record SET payload = (SELECT payload FROM source_record WHERE id = 1) WHERE id = 8"
+        )
+    with pytest.raises(SealBroken, match=r"source_record.payload #8 does not open"):
+        resolve_all(store, actor="test", processes=True)
+    assert count_rows(store, "blocking_key") == 0 and count_rows(store, "profile") == 10
