@@ -163,7 +163,7 @@ def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[li
     )
 
 
-STEPS = ("read", "model", "identifiers", "cluster", "write")
+STEPS = ("read", "identifiers", "model", "cluster", "write")
 MODEL = "identity_model"
 
 
@@ -183,20 +183,20 @@ def resolve_all(
     decisions = linking.decisions(store)
     stored = None if retrain else store.meta(MODEL)
     done("read")
-    # The model is DuckDB's work and the blocking keys and shared identifiers SQLite's; both let go
-    # of Python's lock while they work, so they run side by side (the model in a thread, since it
-    # does not touch the store).
+    # The model is DuckDB's work, and it lets go of Python's lock while it works; so it runs in a
+    # thread (it does not touch the store) while this one writes the blocking keys and judges the
+    # records that share identifiers.
     with ThreadPoolExecutor(max_workers=1) as background:
         modelled = background.submit(model_links, prepared.table, stored)
         _keep_blocking_keys(store, prepared.keys, missing, len(records))
-        groups = linking.shared_identifiers(store)
+        links = candidate_links(records, linking.shared_identifiers(store))
+        done("identifiers")
         model, sure, unsure = modelled.result()
     del prepared
     if model != stored:
         store.set_meta(MODEL, model)
     done("model")
-    links = candidate_links(records, groups) + sure
-    done("identifiers")
+    links += sure
     clusters, joins = cluster(records, links, decisions)
     done("cluster")
     counts = linking.apply_clusters(store, clusters, joins, actor)
