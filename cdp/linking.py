@@ -56,11 +56,8 @@ RECORD_QUERY = select(
 RECORD_CHUNK = 20_000
 
 
-def records(store: Store, ids: Iterable[int] | None = None, fields: tuple[str, ...] | None = None) -> dict[int, Record]:
-    """Source records with their decrypted fields (all, or those with ``ids``).
-
-    ``fields`` keeps only those fields.
-    """
+def records(store: Store, ids: Iterable[int] | None = None) -> dict[int, Record]:
+    """Source records with their decrypted fields (all, or those with ``ids``)."""
     query = RECORD_QUERY
     wanted = None if ids is None else list(ids)
     found: dict[int, Record] = {}
@@ -68,7 +65,7 @@ def records(store: Store, ids: Iterable[int] | None = None, fields: tuple[str, .
         chunks = [None] if wanted is None else [wanted[start : start + 500] for start in range(0, len(wanted), 500)]
         for chunk in chunks:
             rows = connection.execute(query if chunk is None else query.where(source_record.c.id.in_(chunk))).all()
-            found.update(_opened(store, rows, fields))
+            found.update(_opened(store, rows, None))
     return found
 
 
