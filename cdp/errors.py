@@ -110,6 +110,14 @@ class NotFound(CdpError):
     exit_code = 5
 
 
+class NotOffered(NotFound):
+    """A review decision names a pair the queue does not offer to this person.
+
+    It answers like ``NotFound``, so that the answer never tells whether the
+    pair exists, was decided already, or belongs to a restricted profile.
+    """
+
+
 class AuditBroken(CdpError):
     """The audit log's hash chain does not hold: an entry was changed or removed."""
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Select, and_, delete, func, insert, select
 
 from cdp import audit
 from cdp.clock import now
+from cdp.errors import NotOffered
 from cdp.personal import Place
 from cdp.schema import identifier, link_decision, profile, profile_link, review_pair, source_record
 from cdp.store import Store, bulk_insert, next_id
@@ -199,15 +200,19 @@ def decide(store: Store, left: int, right: int, decision: str, actor: str) -> No
     """Record that staff want two records joined or kept apart."""
     low, high = sorted((left, right))
     with store.write() as connection:
-        connection.execute(
-            delete(link_decision).where(link_decision.c.left_record_id == low, link_decision.c.right_record_id == high)
+        _decide(connection, low, high, decision, actor)
+
+
+def _decide(connection: Connection, low: int, high: int, decision: str, actor: str) -> None:
+    connection.execute(
+        delete(link_decision).where(link_decision.c.left_record_id == low, link_decision.c.right_record_id == high)
+    )
+    connection.execute(
+        insert(link_decision).values(
+            left_record_id=low, right_record_id=high, decision=decision, actor=actor, decided_at=now()
         )
-        connection.execute(
-            insert(link_decision).values(
-                left_record_id=low, right_record_id=high, decision=decision, actor=actor, decided_at=now()
-            )
-        )
-        audit.record(connection, actor, f"link.{decision}", "source_record_pair", f"{low},{high}")
+    )
+    audit.record(connection, actor, f"link.{decision}", "source_record_pair", f"{low},{high}")
 
 
 def apply_clusters(store: Store, clusters: list[list[int]], links: list[Link], actor: str) -> dict[str, int]:
@@ -435,28 +440,58 @@ class ReviewItem:
     evidence: dict
 
 
-def review_queue(store: Store, limit: int = 20) -> tuple[list[ReviewItem], int]:
-    """The most likely uncertain pairs first, and how many wait in all."""
+def review_queue(store: Store, actor: str, with_restricted: bool, limit: int = 20) -> tuple[list[ReviewItem], int]:
+    """The most likely uncertain pairs first, and how many wait in all; the viewing is audited.
+
+    Without ``with_restricted`` (everyone but the DPO and admins) a pair is
+    left out, and not counted, when either record is in a profile whose
+    processing is restricted (Art. 18 GDPR): its fields must not be shown.
+    """
+    offered = _offered(with_restricted)
     with store.read() as connection:
-        total = connection.execute(select(func.count()).select_from(review_pair)).scalar_one()
-        rows = connection.execute(select(review_pair).order_by(review_pair.c.probability.desc()).limit(limit)).all()
+        total = connection.execute(select(func.count()).select_from(offered.subquery())).scalar_one()
+        rows = connection.execute(offered.order_by(review_pair.c.probability.desc()).limit(limit)).all()
     wanted = records(store, {row.left_record_id for row in rows} | {row.right_record_id for row in rows})
     items = [
         ReviewItem(wanted[row.left_record_id], wanted[row.right_record_id], row.probability, json.loads(row.evidence))
         for row in rows
         if row.left_record_id in wanted and row.right_record_id in wanted
     ]
+    with store.write() as connection:
+        audit.record(connection, actor, "review.read", None, None, {"pairs": len(items)})
     return items, total
 
 
-def settle_review(store: Store, left: int, right: int, decision: str, actor: str) -> None:
-    """Record the staff decision on a queued pair and take it off the queue."""
-    decide(store, left, right, decision, actor)
+def _offered(with_restricted: bool) -> Select:
+    """The queued pairs a person may see and decide."""
+    query = select(review_pair)
+    if with_restricted:
+        return query
+    left, right = source_record.alias("left_record"), source_record.alias("right_record")
+    left_profile, right_profile = profile.alias("left_profile"), profile.alias("right_profile")
+    return (
+        query.join(left, left.c.id == review_pair.c.left_record_id)
+        .join(right, right.c.id == review_pair.c.right_record_id)
+        .join(left_profile, left_profile.c.id == left.c.profile_id)
+        .join(right_profile, right_profile.c.id == right.c.profile_id)
+        .where(left_profile.c.status != "restricted", right_profile.c.status != "restricted")
+    )
+
+
+def settle_review(store: Store, left: int, right: int, decision: str, actor: str, with_restricted: bool) -> None:
+    """Record the staff decision on a queued pair and take it off the queue, in one unit of work.
+
+    Only a pair the queue offers to this person can be decided; any other
+    (never queued, decided already, unknown ids, or restricted for them) is
+    refused with ``NotOffered`` and nothing changes.
+    """
     low, high = sorted((left, right))
+    pair = and_(review_pair.c.left_record_id == low, review_pair.c.right_record_id == high)
     with store.write() as connection:
-        connection.execute(
-            delete(review_pair).where(review_pair.c.left_record_id == low, review_pair.c.right_record_id == high)
-        )
+        if connection.execute(_offered(with_restricted).where(pair)).first() is None:
+            raise NotOffered("This pair is not waiting for a decision on the review queue; nothing was changed.")
+        _decide(connection, low, high, decision, actor)
+        connection.execute(delete(review_pair).where(pair))
 
 
 def profile_of_record(store: Store, record_id: int) -> int:

@@ -249,10 +249,10 @@ def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: s
     resolve_new(store, [*first, *second], actor)
 
 
-def settle(store: Store, left: int, right: int, decision: str, actor: str) -> None:
-    """A staff decision on a pair: recorded, taken off the review queue and,
-    for a join, carried out at once."""
-    linking.settle_review(store, left, right, decision, actor)
+def settle(store: Store, left: int, right: int, decision: str, actor: str, with_restricted: bool) -> None:
+    """A staff decision on a pair the queue offers them: recorded, taken off
+    the queue and, for a join, carried out at once."""
+    linking.settle_review(store, left, right, decision, actor, with_restricted)
     if decision == "join":
         resolve_new(store, [left, right], actor)
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from cdp import config, logs
 from cdp.keys import load_master_key
@@ -25,6 +25,7 @@ from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, se
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """A configured Kundenbild web application."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = StoreInteger
     app.config.update(_defaults())
     app.config.update(test_config or {})
     store = app.config.get("STORE") or _open_configured_store()
@@ -43,9 +44,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(security.enforce_access)
     app.after_request(security.add_headers)
     errors.register(app)
-    if app.config["PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app
+
+
+class StoreInteger(IntegerConverter):
+    """Ids in routes: no larger than SQLite's integers, so a larger one is a plain 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _defaults() -> dict[str, Any]:
@@ -53,7 +60,6 @@ def _defaults() -> dict[str, Any]:
     return {
         "LOG_DIR": paths.log_dir,
         "TLS": _switch("CDP_TLS"),
-        "PROXY": _switch("CDP_PROXY"),
         "REGION": config.default_region(),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

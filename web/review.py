@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from cdp import linking
+from cdp.profiles import SEES_RESTRICTED
 from identity.resolve import settle
 from web.access import ALL_STAFF, allow
 from web.context import actor, store
@@ -17,7 +18,7 @@ COMPARED = ("first_name", "last_name", "birth_date", "email", "phone", "street",
 @blueprint.get("")
 @allow(*ALL_STAFF)
 def queue():
-    items, total = linking.review_queue(store())
+    items, total = linking.review_queue(store(), actor(), _with_restricted())
     return render_template("review.html", items=items, total=total, compared=COMPARED)
 
 
@@ -28,7 +29,11 @@ def decide(left: int, right: int):
     decision = request.form.get("decision")
     if decision not in DECISIONS or left == right:
         abort(400)
-    settle(store(), left, right, decision, actor())
+    settle(store(), left, right, decision, actor(), _with_restricted())
     if request.headers.get("HX-Request") == "true":
         return ""
     return redirect(url_for("review.queue"))
+
+
+def _with_restricted() -> bool:
+    return g.user.role in SEES_RESTRICTED
