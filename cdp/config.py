@@ -6,6 +6,7 @@ each one is documented in the README. Nothing here opens a file or a store.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CDP_RETENTION_HOURS", "24", "Hours between the retention runs of 'cdp serve' (0 turns them off)."),
     Setting("CDP_MATCH_JOIN", "0.95", "Match probability from which the model joins two records by itself."),
     Setting("CDP_MATCH_REVIEW", "0.5", "Match probability from which an uncertain pair goes to the review queue."),
-    Setting("CDP_PROXY", "off", "Set to 'on' behind one reverse proxy, to trust its X-Forwarded-For/-Proto."),
+    Setting(
+        "CDP_PROXY",
+        "off",
+        "Set to 'on' behind one reverse proxy on this machine (or to the proxy's address), to trust its "
+        "X-Forwarded-For/-Proto.",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -121,3 +127,12 @@ def match_thresholds(environ: dict[str, str] | None = None) -> tuple[float, floa
     if not 0 < review <= join <= 1:
         raise ConfigError("The match thresholds must satisfy 0 < CDP_MATCH_REVIEW ≤ CDP_MATCH_JOIN ≤ 1.")
     return join, review
+
+
+def ip_address(name: str, environ: dict[str, str] | None = None) -> str:
+    """A setting that holds one IP address, validated."""
+    value = (setting(name, environ) or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be 'on', 'off' or the IP address of the proxy, such as 10.0.0.5.") from None

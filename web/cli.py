@@ -30,6 +30,7 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     host = host or config.setting("CDP_HOST") or "127.0.0.1"
     port = port or config.whole_number("CDP_PORT", 1, 65535)
     threads = config.whole_number("CDP_THREADS", 1, 60)
+    proxied = proxy_settings()
     app = create_app()
     hours = config.whole_number("CDP_RETENTION_HOURS", 0, 24 * 366)
     if hours:
@@ -38,7 +39,28 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     if debug:
         app.run(host=host, port=port, debug=True)
     else:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild")
+        waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild", **proxied)
+
+
+def proxy_settings() -> dict[str, object]:
+    """What waitress needs to believe one reverse proxy (``CDP_PROXY``).
+
+    waitress drops ``X-Forwarded-*`` headers from peers it does not trust
+    before the application sees them; so the trust is given to waitress,
+    which then puts the client's address in ``REMOTE_ADDR`` and the scheme in
+    ``wsgi.url_scheme``. ``on`` trusts a proxy on this machine (127.0.0.1);
+    an address trusts the proxy at that address.
+    """
+    value = (config.setting("CDP_PROXY") or "off").strip().lower()
+    if value in ("off", "0", "no", "false"):
+        return {}
+    proxy = "127.0.0.1" if value in ("on", "1", "yes", "true") else config.ip_address("CDP_PROXY")
+    return {
+        "trusted_proxy": proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 __all__ = ["consent_cli", "identity_cli", "run"]

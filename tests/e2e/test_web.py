@@ -79,7 +79,7 @@ def test_security_headers_on_every_page(client: FlaskClient) -> None:
         response.close()
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
     sign_in(client, "sales")
     assert client.get("/profiles/1").headers["Cache-Control"] == "no-store"
 
