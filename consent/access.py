@@ -8,7 +8,6 @@ language. Nothing is spooled to disk on the way.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from cdp import profiles
+from cdp import profiles, spreadsheet
 from cdp.clock import now
 from cdp.store import Store
 from consent import ledger, retention
@@ -99,33 +98,37 @@ def archive(store: Store, profile_ids: list[int], language: str = "de") -> bytes
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
         zipped.writestr("data.json", json.dumps(people, ensure_ascii=False, indent=2))
-        zipped.writestr("records.csv", _csv(["profile", "source", "source_record_id", "field", "value", "seen_at"], [
-            (person["profile"]["id"], record["source"], record["source_record_id"], name, value,
-             record["seen"].get(name, record["updated_at"]))
-            for person in people for record in person["source_records"]
-            for name, value in {**record["fields"], **record["extra"]}.items()
-        ]))  # fmt: skip
-        zipped.writestr("interactions.csv", _csv(["profile", "kind", "occurred_at", "channel", "amount_minor",
-                                                   "currency", "source", "details"], [
-            (person["profile"]["id"], item["kind"], item["occurred_at"], item["channel"], item["amount_minor"],
-             item["currency"], item["source"], json.dumps(item["details"], ensure_ascii=False))
-            for person in people for item in person["interactions"]
-        ]))  # fmt: skip
-        zipped.writestr("consent.csv", _csv(["profile", "purpose", "channel", "action", "legal_basis", "origin",
-                                              "effective_at"], [
-            (person["profile"]["id"], event["purpose"], event["channel"], event["action"], event["legal_basis"],
-             event["origin"], event["effective_at"])
-            for person in people for event in person["consent"]["history"]
-        ]))  # fmt: skip
+        for name, (header, rows) in _tables(people).items():
+            zipped.writestr(name, spreadsheet.text(header, rows))
         zipped.writestr(
             "report.html", _TEMPLATES.get_template("report.html").render(people=people, de=language == "de")
         )
     return buffer.getvalue()
 
 
-def _csv(header: list[str], rows: list[tuple]) -> str:
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return text.getvalue()
+def _tables(people: list[dict]) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The archive's CSV files: name, header and rows."""
+    records = [
+        (person["profile"]["id"], record["source"], record["source_record_id"], name, value,
+         record["seen"].get(name, record["updated_at"]))
+        for person in people for record in person["source_records"]
+        for name, value in {**record["fields"], **record["extra"]}.items()
+    ]  # fmt: skip
+    interactions = [
+        (person["profile"]["id"], item["kind"], item["occurred_at"], item["channel"], item["amount_minor"],
+         item["currency"], item["source"], json.dumps(item["details"], ensure_ascii=False))
+        for person in people for item in person["interactions"]
+    ]  # fmt: skip
+    consent = [
+        (person["profile"]["id"], event["purpose"], event["channel"], event["action"], event["legal_basis"],
+         event["origin"], event["effective_at"])
+        for person in people for event in person["consent"]["history"]
+    ]  # fmt: skip
+    return {
+        "records.csv": (["profile", "source", "source_record_id", "field", "value", "seen_at"], records),
+        "interactions.csv": (
+            ["profile", "kind", "occurred_at", "channel", "amount_minor", "currency", "source", "details"],
+            interactions,
+        ),
+        "consent.csv": (["profile", "purpose", "channel", "action", "legal_basis", "origin", "effective_at"], consent),
+    }

@@ -8,7 +8,6 @@ history and process lists.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import date
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from cdp import spreadsheet
 from cdp.cli import export, main, opened_store
 from cdp.errors import InvalidValue
 from cdp.store import Store
@@ -274,9 +274,9 @@ def export_contacts(file: Path, purpose: str, channel: str) -> None:
     rows, audience = segments.contacts(store_of(), purpose, channel, ACTOR)
     columns = [*segments.COLUMNS, *segments.ADDRESS_OF[channel]]
     with file.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, columns)
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = spreadsheet.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([row.get(column, "") for column in columns] for row in rows)
     left_out = ", ".join(f"{count} {reason}" for reason, count in sorted(audience.left_out.items()) if count)
     click.echo(f"Wrote {len(rows)} contact(s) to {file}; left out: {left_out or 'nobody'}.")
 

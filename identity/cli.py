@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
 
-from cdp import linking
+from cdp import linking, spreadsheet
 from cdp.cli import export, main, opened_store
 from identity.resolve import STEPS, resolve_all
 
@@ -44,7 +43,7 @@ def export_links(file: Path) -> None:
     with opened_store() as store:
         rows = linking.export_links(store)
         with file.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = spreadsheet.writer(handle)
             writer.writerow(["source", "source_record_id", "profile_id"])
             writer.writerows(sorted(rows))
     click.echo(f"Wrote {len(rows)} links to {file}.")
