@@ -31,7 +31,7 @@ import sqlcipher3
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 
-from cdp import migrate
+from cdp import locking, migrate
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import NotAStore, SchemaOutdated, StoreError, StoreNotFound
@@ -77,13 +77,21 @@ def restore(paths: Paths, master: MasterKey, source: Path) -> Store:
     and the live store is left as it was. A backup at an older schema is
     migrated before it takes the store's place. The vault is not touched.
 
-    Every connection to the live store must be closed first (stop the server).
+    No other process may have the store open (stop the server): the restore
+    holds the store alone (``cdp.locking``) or refuses with ``StoreInUse``.
     The caller must then replay the erasure log on the returned store, since
     the backup may hold people erased after it was taken, and rebuild the
     derived indexes (``search_token``, ``blocking_key``), which a backup lacks.
     """
     source = Path(source)
     key = master.sqlcipher_key("store")
+    with locking.exclusive(paths):
+        _swap_in(paths, master, source, key)
+    _sync(paths.data_dir)
+    return open_store(paths, master)
+
+
+def _swap_in(paths: Paths, master: MasterKey, source: Path, key: str) -> None:
     engine = _open_backup(source, key)
     try:
         revision = _check_backup(engine, source, paths, master)
@@ -99,8 +107,6 @@ def restore(paths: Paths, master: MasterKey, source: Path) -> Store:
             _replace_store(staged, paths, key)
     finally:
         engine.dispose()
-    _sync(paths.data_dir)
-    return open_store(paths, master)
 
 
 def _store_key(store: Store) -> str:

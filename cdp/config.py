@@ -56,6 +56,7 @@ _BY_NAME = {setting.name: setting for setting in SETTINGS}
 STORE_FILE = "kundenbild.db"
 VAULT_FILE = "keyvault.db"
 KEY_FILE = "kundenbild.key"
+LOCK_FILE = "kundenbild.lock"
 
 
 def setting(name: str, environ: dict[str, str] | None = None) -> str | None:
@@ -83,6 +84,10 @@ class Paths:
     @property
     def key_file(self) -> Path:
         return self.data_dir / KEY_FILE
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / LOCK_FILE
 
     @property
     def log_dir(self) -> Path:

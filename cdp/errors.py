@@ -48,6 +48,10 @@ class NotAStore(StoreError):
     """The file opens but is not a Kundenbild store."""
 
 
+class StoreInUse(StoreError):
+    """Another process holds the store in a way that forbids what was asked (a restore while a server runs)."""
+
+
 class KeyMissing(StoreError):
     """Neither CDP_KEY nor a key file provides the master key."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
-from cdp import migrate
+from cdp import locking, migrate
 from cdp.clock import now
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, probe
@@ -37,6 +37,7 @@ class Store:
 
     engine: Engine
     personal: PersonalData
+    lock: int | None = None  # the shared lock on the data folder's lock file (see cdp.locking)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -79,6 +80,8 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
         self.personal.vault.dispose()
+        locking.release(self.lock)
+        self.lock = None
 
     def forget_connections(self) -> None:
         """In a forked child: leave the parent's open connections alone, so that this process opens its own.
@@ -119,14 +122,22 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
 
 
 def open_store(paths: Paths, master: MasterKey) -> Store:
-    """Open an existing store and its vault; raise a ``StoreError`` if unusable."""
-    engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
-    probe(engine, paths.store, "store")
-    store_id = _check_schema(engine, paths)
-    vault = Vault.open(paths.vault, master)
-    if vault.meta("store_id").decode() != store_id:
-        raise StoreError(f"The key vault {paths.vault} belongs to another store than {paths.store}.")
-    return Store(engine, PersonalData(vault))
+    """Open an existing store and its vault; raise a ``StoreError`` if unusable.
+
+    The store holds the shared lock (``cdp.locking``) until it is closed.
+    """
+    lock = locking.hold_shared(paths) if paths.store.exists() else None
+    try:
+        engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
+        probe(engine, paths.store, "store")
+        store_id = _check_schema(engine, paths)
+        vault = Vault.open(paths.vault, master)
+        if vault.meta("store_id").decode() != store_id:
+            raise StoreError(f"The key vault {paths.vault} belongs to another store than {paths.store}.")
+    except BaseException:
+        locking.release(lock)
+        raise
+    return Store(engine, PersonalData(vault), lock)
 
 
 def create_store(paths: Paths, master: MasterKey) -> Store:
@@ -138,7 +149,7 @@ def create_store(paths: Paths, master: MasterKey) -> Store:
     engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
     vault_engine = encrypted_engine(paths.vault, master.sqlcipher_key("vault"))
     try:
-        return lay_out(engine, vault_engine)
+        created = lay_out(engine, vault_engine)
     except BaseException:
         # A half-made pair could be neither opened nor made again: remove it.
         engine.dispose()
@@ -147,6 +158,8 @@ def create_store(paths: Paths, master: MasterKey) -> Store:
             for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 part.unlink(missing_ok=True)
         raise
+    created.lock = locking.hold_shared(paths)
+    return created
 
 
 def lay_out(engine: Engine, vault_engine: Engine) -> Store:
