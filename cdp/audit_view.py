@@ -25,6 +25,8 @@ def page(store: Store, number: int = 1) -> Page:
     return Page(rows, number, pages, total)
 
 
-def first_broken(store: Store) -> int | None:
+def verify(store: Store) -> audit.Verdict:
+    """The audit chain checked against the vault's anchor."""
+    vault = store.personal.vault
     with store.read() as connection:
-        return audit.verify(connection)
+        return audit.verify(connection, vault.meta("audit_key"), vault.anchor())

@@ -31,7 +31,7 @@ import sqlcipher3
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 
-from cdp import locking, migrate
+from cdp import audit, locking, migrate
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import NotAStore, SchemaOutdated, StoreError, StoreNotFound
@@ -88,7 +88,25 @@ def restore(paths: Paths, master: MasterKey, source: Path) -> Store:
     with locking.exclusive(paths):
         _swap_in(paths, master, source, key)
     _sync(paths.data_dir)
-    return open_store(paths, master)
+    store = open_store(paths, master)
+    _record_restore(store)
+    return store
+
+
+def _record_restore(store: Store) -> None:
+    """Write the restore into the audit log, with how many entries the backup lacked, and anchor it there.
+
+    The log of an older backup is shorter than the one it replaces; the entry
+    says so, so that ``audit verify`` shows the restore instead of either
+    calling the shortened log intact or calling it tampered with.
+    """
+    before = store.personal.vault.anchor()
+    with store.write() as connection:
+        kept, _ = audit.tail(connection)
+        lost = max(0, before.last_id - kept) if before else 0
+        audit.record(connection, "restore", "store.restored", None, None, {"kept": kept, "lost": lost})
+        last = audit.tail(connection)
+    store.personal.vault.reset_anchor(*last)
 
 
 def _swap_in(paths: Paths, master: MasterKey, source: Path, key: str) -> None:

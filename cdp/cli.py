@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 from tqdm import tqdm
 
-from cdp import audit as audit_log
-from cdp import backup, config, erasure, logs, migrate, schema, search
+from cdp import audit_view, backup, config, erasure, logs, migrate, search
 from cdp.accounts import ROLES, add_user, disable_user, list_users
 from cdp.demo import build_demo
 from cdp.engine import encrypted_engine, probe
@@ -359,10 +357,28 @@ def audit() -> None:
 
 @audit.command(name="verify")
 def audit_verify() -> None:
-    """Check the hash chain of the audit log; name the first broken entry."""
-    with opened_store() as store, store.read() as connection:
-        broken = audit_log.verify(connection)
-        count = connection.execute(select(func.count()).select_from(schema.audit_log)).scalar_one()
-    if broken is not None:
-        raise AuditBroken(f"The audit log is broken at entry {broken}: it was changed or removed after it was written.")
-    click.echo(f"The audit log is intact: {count:,} entries, each chained to the one before.")
+    """Check the audit log's keyed hash chain and that it ends where the key vault's anchor says.
+
+    Names the first altered entry, or says that the log was cut short or
+    rewritten; lists every restore, with how many entries it went back over.
+    """
+    with opened_store() as store:
+        verdict = audit_view.verify(store)
+    for restore in verdict.restores:
+        click.echo(
+            f"Entry {restore['id']}: the store was restored from a backup on {restore['at'][:10]}; "
+            f"{restore['lost']} entries written after that backup are not in it."
+        )
+    if verdict.problem == "altered":
+        raise AuditBroken(f"The audit log is broken at entry {verdict.at}: it was changed after it was written.")
+    if verdict.problem == "cut":
+        raise AuditBroken(
+            f"The audit log was cut short: the key vault's anchor says {verdict.expected:,} entries were written, "
+            f"the log holds {verdict.entries:,}; entries from {verdict.at} on were removed."
+        )
+    if verdict.problem == "rewritten":
+        raise AuditBroken(f"The audit log was rewritten: entry {verdict.at} is not the one the key vault anchored.")
+    click.echo(
+        f"The audit log is intact: {verdict.entries:,} entries, each chained to the one before, "
+        "ending where the key vault's anchor says."
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
-from cdp import locking, migrate
+from cdp import audit, locking, migrate
 from cdp.clock import now
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, probe
@@ -39,11 +39,19 @@ class Store:
     personal: PersonalData
     lock: int | None = None  # the shared lock on the data folder's lock file (see cdp.locking)
 
+    def __post_init__(self) -> None:
+        audit.bind(self.engine, self.personal.vault.meta("audit_key"))
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection in a read transaction."""
-        with self.engine.connect() as connection, connection.begin():
-            yield connection
+        with self.engine.connect() as connection:
+            try:
+                with connection.begin():
+                    yield connection
+                self._anchor(connection)
+            finally:
+                connection.info.pop(audit.PENDING, None)
 
     @contextmanager
     def write(self, bulk: bool = False) -> Iterator[Connection]:
@@ -58,15 +66,27 @@ class Store:
             try:
                 with connection.begin():
                     yield connection
+                self._anchor(connection)
             finally:
+                connection.info.pop(audit.PENDING, None)
                 if bulk:
                     _outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
 
+    def _anchor(self, connection: Connection) -> None:
+        """After a commit that wrote audit entries, move the vault's anchor to the last of them."""
+        written = connection.info.pop(audit.PENDING, None)
+        if written is not None:
+            self.personal.vault.advance_anchor(*written)
+
     def meta(self, name: str, create: Callable[[], str] | None = None) -> str | None:
-        """A value from ``store_meta``; with ``create``, made and kept on first use."""
+        """A value from ``store_meta``; with ``create``, made and kept on first use (only then writing)."""
+        with self.read() as connection:
+            value = connection.execute(select(store_meta.c.value).where(store_meta.c.name == name)).scalar()
+        if value is not None or create is None:
+            return value
         with self.write() as connection:
             value = connection.execute(select(store_meta.c.value).where(store_meta.c.name == name)).scalar()
-            if value is None and create is not None:
+            if value is None:
                 value = create()
                 connection.execute(insert(store_meta).values(name=name, value=value))
         return value
@@ -134,6 +154,9 @@ def open_store(paths: Paths, master: MasterKey) -> Store:
         vault = Vault.open(paths.vault, master)
         if vault.meta("store_id").decode() != store_id:
             raise StoreError(f"The key vault {paths.vault} belongs to another store than {paths.store}.")
+        if vault.anchor() is None:
+            with engine.connect() as connection:
+                vault.start_anchor(*audit.tail(connection))
     except BaseException:
         locking.release(lock)
         raise

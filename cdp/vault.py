@@ -2,11 +2,12 @@
 
 The vault is a second SQLCipher file beside the store, opened with its own
 key derived from the master key. It holds the random data keys that seal
-personal fields, the key for the keyed hashes of identifiers, and the id of
-the store it belongs to. Destroying a data key here makes every copy of what
+personal fields, the key for the keyed hashes of identifiers, the key and the
+anchor of the audit log's chain (see ``cdp.audit``), and the id of the store
+it belongs to. Destroying a data key here makes every copy of what
 it sealed unreadable, copies in old backups of the store included.
 
-Only ``cdp.personal`` uses this module.
+Only ``cdp.personal`` and ``cdp.store`` use this module.
 """
 
 from __future__ import annotations
@@ -17,19 +18,25 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from cdp.audit import GENESIS, Anchor
 from cdp.clock import now as _now
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import NotAStore
 from cdp.keys import MasterKey
 
-VAULT_VERSION = 1
+VAULT_VERSION = 2
 DATA_KEY_BYTES = 32
 KEY_ID_BYTES = 16
 
+_AUDIT_ANCHOR = (
+    "CREATE TABLE audit_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, "
+    "head TEXT NOT NULL, keyed_from INTEGER NOT NULL)"
+)
 _SCHEMA = (
     "CREATE TABLE data_key (key_id BLOB PRIMARY KEY, key BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE destroyed_key (key_id BLOB PRIMARY KEY, destroyed_at TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE vault_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    _AUDIT_ANCHOR,
 )
 
 
@@ -54,17 +61,59 @@ class Vault:
             for statement in _SCHEMA:
                 connection.exec_driver_sql(statement)
             connection.execute(
-                text("INSERT INTO vault_meta (name, value) VALUES ('hmac_key', :k), ('store_id', :s)"),
-                {"k": secrets.token_bytes(DATA_KEY_BYTES), "s": store_id.encode()},
+                text(
+                    "INSERT INTO vault_meta (name, value) VALUES ('hmac_key', :k), ('store_id', :s), ('audit_key', :a)"
+                ),
+                {"k": secrets.token_bytes(DATA_KEY_BYTES), "s": store_id.encode(), "a": secrets.token_bytes(32)},
             )
+            connection.exec_driver_sql("INSERT INTO audit_anchor VALUES (1, 0, ?, 1)", (GENESIS,))
             connection.exec_driver_sql(f"PRAGMA user_version = {VAULT_VERSION}")
         return cls(engine)
 
     def _check_version(self, path: Path) -> None:
         with self.engine.connect() as connection:
             version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
-        if version != VAULT_VERSION:
+        if version == 1:
+            self._upgrade_to_2()
+        elif version != VAULT_VERSION:
             raise NotAStore(f"{path} is not a Kundenbild key vault (version {version}).")
+
+    def _upgrade_to_2(self) -> None:
+        """Version 2 keys and anchors the audit log; the anchor is started by the store (``start_anchor``)."""
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql(_AUDIT_ANCHOR)
+            connection.execute(
+                text("INSERT INTO vault_meta (name, value) VALUES ('audit_key', :a)"), {"a": secrets.token_bytes(32)}
+            )
+            connection.exec_driver_sql("PRAGMA user_version = 2")
+
+    def anchor(self) -> Anchor | None:
+        """Where the audit log ended at the last commit, or ``None`` before it was first anchored."""
+        with self.engine.connect() as connection:
+            row = connection.exec_driver_sql("SELECT last_id, head, keyed_from FROM audit_anchor").first()
+        return Anchor(*row) if row else None
+
+    def start_anchor(self, last_id: int, head: str) -> None:
+        """Anchor a log that was written before it was keyed: entries after ``last_id`` are keyed."""
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql(
+                "INSERT OR IGNORE INTO audit_anchor VALUES (1, ?, ?, ?)", (last_id, head, last_id + 1)
+            )
+
+    def advance_anchor(self, last_id: int, head: str) -> None:
+        """Move the anchor forward to the entry ``last_id``; never back (commits may report out of order)."""
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql(
+                "UPDATE audit_anchor SET last_id = ?, head = ? WHERE last_id < ?", (last_id, head, last_id)
+            )
+
+    def reset_anchor(self, last_id: int, head: str) -> None:
+        """Put the anchor on the entry ``last_id`` after a restore, which shortened the log on purpose."""
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql(
+                "UPDATE audit_anchor SET last_id = ?, head = ?, keyed_from = min(keyed_from, ?)",
+                (last_id, head, last_id),
+            )
 
     def meta(self, name: str) -> bytes:
         with self.engine.connect() as connection:

@@ -19,8 +19,8 @@ def audit_log():
     """Newest entries first; the hash chain is checked when the DPO asks."""
     page = audit_view.page(store(), request.args.get("page", 1, type=int))
     verified = request.args.get("verify") == "1"
-    broken_at = audit_view.first_broken(store()) if verified else None
-    return render_template("audit.html", page=page, verified=verified, broken_at=broken_at)
+    verdict = audit_view.verify(store()) if verified else None
+    return render_template("audit.html", page=page, verdict=verdict)
 
 
 @blueprint.get("/retention")

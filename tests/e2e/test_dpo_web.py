@@ -139,3 +139,14 @@ def test_a_restricted_profile_is_marked_for_the_dpo_and_hidden_from_sales(app: F
     sign_in(client, "sales")
     hidden = client.get(f"/profiles/{erika}")
     assert hidden.status_code == 403 and "erika@example.org" not in hidden.get_data(as_text=True)
+
+
+def test_the_audit_page_checks_the_chain_against_the_vault_anchor(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "dpo")
+    assert "The hash chain is intact." in client.get("/dpo/audit?verify=1").get_data(as_text=True)
+    store = app.extensions["cdp_store"]
+    with store.write() as connection:
+        connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        connection.exec_driver_sql("DELETE FROM audit_log WHERE id > 3")
+    page = client.get("/dpo/audit?verify=1", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Das Protokoll wurde gekürzt" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -98,7 +99,23 @@ def test_erasure_then_restoring_an_older_backup_keeps_the_person_erased(tmp_path
     again = write_file(tmp_path / "in", "again.csv", "ID;E-Mail\nX9;ANNA@example.org\n")
     held = run_cdp(data, "import", str(again), "--source", "newsletter")
     assert held.returncode == 0 and "Held back 1 record(s)" in held.stderr
-    assert "intact" in _ok(data, "audit", "verify")
+    verified = _ok(data, "audit", "verify")
+    assert "intact" in verified
+    restore_line = r"Entry \d+: the store was restored from a backup on [\d-]+; [1-9]\d* entries written after"
+    assert re.search(restore_line, verified)
+
+
+def test_audit_verify_sees_a_log_cut_short(tmp_path: Path) -> None:
+    data = _setup(tmp_path)
+    _ok(data, "user", "add", "erika", "--role", "dpo", stdin="a long enough password\n")
+    paths = Paths(data)
+    store = open_store(paths, load_master_key(paths))
+    with store.write() as connection:
+        connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        connection.exec_driver_sql("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+    store.close()
+    result = run_cdp(data, "audit", "verify")
+    assert result.returncode == 7 and "The audit log was cut short" in result.stderr
 
 
 def test_audit_verify_names_the_first_changed_entry(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, text
 
-from cdp import audit, migrate
+from cdp import migrate
 from cdp.config import Paths
 from cdp.engine import SQLITE_MAGIC, encrypted_engine
 from cdp.errors import NotAStore, SchemaOutdated, WrongKey
@@ -113,18 +113,3 @@ def test_store_behind_the_code_asks_for_migrate(store: Store, paths: Paths) -> N
     store.close()
     with pytest.raises(SchemaOutdated, match="cdp migrate"):
         open_store(paths, load_master_key(paths))
-
-
-def test_audit_chain_verifies_and_names_the_first_altered_entry(store: Store) -> None:
-    with store.write() as connection:
-        for number in range(3):
-            audit.record(connection, "tester", "import", "import_run", number)
-    with store.read() as connection:
-        assert audit.verify(connection) is None
-    with pytest.raises(Exception, match="append-only"), store.write() as connection:
-        connection.exec_driver_sql("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")
-    with store.write() as connection:
-        connection.exec_driver_sql("DROP TRIGGER audit_log_no_update")
-        connection.exec_driver_sql("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")
-    with store.read() as connection:
-        assert audit.verify(connection) == 2
