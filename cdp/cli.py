@@ -22,8 +22,8 @@ from cdp import audit_view, backup, config, erasure, logs, migrate, search
 from cdp.accounts import ROLES, add_user, disable_user, list_users
 from cdp.demo import build_demo
 from cdp.engine import encrypted_engine, probe
-from cdp.errors import AuditBroken, CdpError, ConfigError, StoreNotFound
-from cdp.ingest import KINDS, AfterImport, import_file
+from cdp.errors import AuditBroken, CdpError, ConfigError, FollowUpFailed, StoreNotFound
+from cdp.ingest import KINDS, AfterImport, ImportResult, import_file
 from cdp.keys import create_key_file, load_master_key
 from cdp.store import Store, create_store, open_store
 from cdp.tokens import create_token, list_tokens, revoke_token
@@ -163,17 +163,28 @@ def import_command(file: Path, source: str, kind: str, maps: tuple[str, ...]) ->
     post, ticket), channel, direction, subject, text.
     """
     overrides = _parse_maps(maps)
+    logs.setup(config.paths().log_dir)
+    follow_up = None
     with opened_store() as store, _progress_bar() as progress:
-        result = import_file(
-            store,
-            file,
-            source,
-            kind=kind,
-            overrides=overrides,
-            region=config.default_region(),
-            progress=progress,
-            after_import=wiring().after_import,
-        )
+        try:
+            result = import_file(
+                store,
+                file,
+                source,
+                kind=kind,
+                overrides=overrides,
+                region=config.default_region(),
+                progress=progress,
+                after_import=wiring().after_import,
+            )
+        except FollowUpFailed as failed:
+            result, follow_up = failed.result, failed
+    _report_import(result, source, kind)
+    if follow_up is not None:
+        raise follow_up
+
+
+def _report_import(result: ImportResult, source: str, kind: str) -> None:
     logs.setup(config.paths().log_dir).info(
         "import source=%s kind=%s rows=%d created=%d updated=%d unchanged=%d",
         source,

@@ -86,6 +86,22 @@ class ImportRejected(CdpError):
         return "\n".join(shown)
 
 
+class FollowUpFailed(CdpError):
+    """An import committed, but the work after it (identity resolution) failed; ``cdp resolve`` finishes it.
+
+    ``result`` is the committed import's ``ImportResult``, so that what was
+    written is reported as written.
+    """
+
+    exit_code = 8
+
+    def __init__(self, result: object) -> None:
+        self.result = result
+        super().__init__(
+            "The import is committed, but identity resolution after it did not finish; run 'cdp resolve' to finish it."
+        )
+
+
 class FormatError(CdpError):
     """A reader met something it cannot parse at a given line."""
 

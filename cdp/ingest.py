@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
 
-from cdp import audit, erasure, interactions
+from cdp import audit, erasure, interactions, logs
 from cdp.clock import now
-from cdp.errors import FormatError, ImportRejected, InvalidValue
+from cdp.errors import CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue
 from cdp.fields import CONTACT_FIELDS, Contact, normalise_contact
 from cdp.files import Table, read_table
 from cdp.mapping import FULL_NAME, map_columns, split_full_name
@@ -139,10 +139,21 @@ def import_data(
         result = _write(store, source, prepared, run)
         touched = result.new_record_ids + result.changed_record_ids
         if after_import is not None and touched:
-            after_import(store, touched, actor)
+            _follow_up(after_import, store, touched, actor, result)
         return result
     rows = prepare_interactions(store, table, kind, overrides or {}, name)
     return _write_interactions(store, source, rows, run, name)
+
+
+def _follow_up(after_import: AfterImport, store: Store, touched: list[int], actor: str, result: ImportResult) -> None:
+    """Run the work after a committed import; a failure there never reads as a failed import."""
+    try:
+        after_import(store, touched, actor)
+    except CdpError:
+        raise FollowUpFailed(result) from None
+    except Exception as error:
+        logs.crash(error)
+        raise FollowUpFailed(result) from None
 
 
 def check_source_name(source: str) -> None:

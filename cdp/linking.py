@@ -504,19 +504,20 @@ def profile_of_record(store: Store, record_id: int) -> int:
 
 def records_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[int]:
     """The ids of every source record in these profiles."""
-    wanted = list(profile_ids)
     with store.read() as connection:
-        return list(
-            connection.execute(select(source_record.c.id).where(source_record.c.profile_id.in_(wanted))).scalars()
-        )
+        rows = _for_ids(connection, "SELECT id FROM source_record WHERE profile_id IN (?)", profile_ids)
+    return [record_id for (record_id,) in rows]
 
 
 def links_of_profiles(store: Store, profile_ids: Iterable[int]) -> list[Link]:
     """The stored links of these profiles, so that re-clustering keeps them."""
+    rows = []
     with store.read() as connection:
-        rows = connection.execute(
-            select(profile_link).where(profile_link.c.profile_id.in_(list(profile_ids))).order_by(profile_link.c.id)
-        ).all()
+        for chunk in _chunks(profile_ids):
+            rows += connection.execute(
+                select(profile_link).where(profile_link.c.profile_id.in_(chunk)).order_by(profile_link.c.id)
+            ).all()
+    rows.sort(key=lambda row: row.id)
     return [
         Link(row.left_record_id, row.right_record_id, row.method, row.score, json.loads(row.evidence)) for row in rows
     ]

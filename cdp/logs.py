@@ -34,3 +34,8 @@ def crash_summary(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     where = " <- ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}" for frame in reversed(frames))
     return f"{type(error).__module__}.{type(error).__qualname__} at {where}"
+
+
+def crash(error: BaseException) -> None:
+    """Write the crash record of ``error`` to whatever log the program set up (if any)."""
+    logging.getLogger(LOGGER_NAME).error("crash: %s", crash_summary(error))

@@ -257,6 +257,18 @@ def settle(store: Store, left: int, right: int, decision: str, actor: str, with_
         resolve_new(store, [left, right], actor)
 
 
+# From this many records an import is resolved by the batch run, whose memory is bounded
+# (a chunk of records at a time), instead of record by record.
+BATCH_FROM = 5_000
+
+
+def resolve_imported(store: Store, record_ids: list[int], actor: str) -> dict[str, int]:
+    """Resolve the records an import created or changed: a few against the profiles they touch, many in one batch."""
+    if len(record_ids) >= BATCH_FROM:
+        return resolve_all(store, actor)
+    return resolve_new(store, record_ids, actor)
+
+
 def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, int]:
     """Resolve freshly imported (or changed) records against the profiles they touch.
 

@@ -13,8 +13,8 @@ import math
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 
 from cdp import profiles
-from cdp.errors import ImportRejected
-from cdp.ingest import import_data
+from cdp.errors import FollowUpFailed, ImportRejected
+from cdp.ingest import ImportResult, import_data
 from consent import segments
 from web.access import ALL_STAFF, allow, public
 from web.context import region, store
@@ -113,7 +113,21 @@ def _ingest(kind: str):
     except ImportRejected as rejected:
         problems = [{"record": line, "problem": reason} for line, reason in rejected.problems]
         return jsonify({"error": {"status": 422, "message": "Nothing was imported.", "problems": problems}}), 422
-    return jsonify({"created": result.created, "updated": result.updated, "unchanged": result.unchanged}), 201
+    except FollowUpFailed as failed:
+        return jsonify({**_counts(failed.result), "follow_up": failed.message}), 201
+    return jsonify(_counts(result)), 201
+
+
+def _counts(result: ImportResult) -> dict:
+    """What a push did; records of people erased on request are held back, and counted."""
+    counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+    counts["held_back"] = result.suppressed
+    if result.suppressed:
+        counts["held_back_reason"] = (
+            "These records belong to people erased on request (their identifiers are on the suppression list); "
+            "nothing of them was stored."
+        )
+    return counts
 
 
 def _summary(profile: profiles.Profile) -> dict:

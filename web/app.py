@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 from cdp import config, logs
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
-from identity.resolve import resolve_new
+from identity.resolve import resolve_imported
 from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, security
 
 
@@ -63,7 +63,7 @@ def _defaults() -> dict[str, Any]:
         "REGION": config.default_region(),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-        "AFTER_IMPORT": resolve_new,
+        "AFTER_IMPORT": resolve_imported,
     }
 
 

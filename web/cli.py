@@ -17,7 +17,7 @@ from cdp.cli import Wiring, main
 from consent import cli as consent_cli
 from consent import retention
 from identity import cli as identity_cli
-from identity.resolve import resolve_all, resolve_new
+from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app
 
 
@@ -70,7 +70,7 @@ def run() -> None:
     """The ``cdp`` program: every command, with identity resolution after imports."""
     main(
         obj=Wiring(
-            after_import=resolve_new,
+            after_import=resolve_imported,
             resolve_all=resolve_all,
             legal_hold_since=lambda store: retention.cutoff(store, "purchases"),
         )

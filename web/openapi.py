@@ -41,7 +41,14 @@ _RECORDS = {
 }
 _COUNTS = {
     "type": "object",
-    "properties": {name: {"type": "integer"} for name in ("created", "updated", "unchanged")},
+    "properties": {
+        **{name: {"type": "integer"} for name in ("created", "updated", "unchanged", "held_back")},
+        "held_back_reason": {"type": "string", "description": "Why records were held back (people erased on request)."},
+        "follow_up": {
+            "type": "string",
+            "description": "Present when the push committed but resolution after it failed.",
+        },
+    },
 }
 
 
