@@ -30,7 +30,7 @@ from cdp.parallel import map_chunks
 from cdp.personal import Place
 from cdp.schema import identifier, import_run, profile, search_token, source_record
 from cdp.search import SearchIndex
-from cdp.store import Store, bulk_insert, next_id
+from cdp.store import Store, as_values, bulk_insert, insert_values, next_id
 
 Progress = Callable[[int], None]
 # Called after a contact import commits, with the ids of the new records
@@ -293,44 +293,54 @@ def _drop_repeats(prepared: list[Prepared]) -> list[Prepared]:
     return list(unique.values())
 
 
+@dataclass
+class _Plan:
+    """The rows an import inserts, sealed and hashed for the ids they will get.
+
+    It is made before the write lock is taken, so that the lock is held only
+    for the inserts; ``basis`` is what the plan assumed of the store (the next
+    ids, the records already there, the suppression list), checked again
+    under the lock.
+    """
+
+    basis: tuple
+    existing: dict[bytes, dict]
+    held_back: set[int]
+    new_rows: list[Prepared]
+    tables: dict[str, tuple[list[str], list[tuple]]]  # table name -> columns, value tuples
+
+
 def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> ImportResult:
     """Write every row, the import run and its audit entry in one unit of work.
 
-    Data keys for new records are created in the vault first (its own file);
-    if the store's transaction fails they are destroyed again.
+    The new records are sealed and hashed first, outside the write lock, for
+    the ids they will get; if another writer changed what that assumed in the
+    meantime, they are made again under the lock. Data keys for new records
+    are created in the vault (its own file); if the store's transaction fails
+    they are destroyed again.
     """
     result = ImportResult(source=source, rows=len(rows))
     key_ids: list[bytes] = []
     committed = False
+    stamp = now()
     try:
+        with store.read() as connection:
+            plan = _plan(store, connection, source, rows, stamp, key_ids)
         with store.write(bulk=True) as connection:
-            existing = _existing(connection, source, [row.digest for row in rows])
-            held_back = erasure.suppressed_lines(
-                connection,
-                {
-                    row.line: [row.digest, *_identifier_digests(store, row)]
-                    for row in rows
-                    if row.digest not in existing
-                },
-            )
-            result.suppressed = len(held_back)
-            # In digest order, new records extend the unique index instead of
-            # landing all over it, which keeps large imports fast.
-            new_rows = sorted(
-                (row for row in rows if row.digest not in existing and row.line not in held_back),
-                key=lambda row: row.digest,
-            )
-            key_ids = store.personal.new_keys(len(new_rows))
-            stamp = now()
-            result.new_record_ids = _insert_new(store, connection, source, new_rows, key_ids, stamp)
-            result.created = len(new_rows)
+            if _basis(connection, source, rows) != plan.basis:
+                plan = _plan(store, connection, source, rows, stamp, key_ids)
+            result.suppressed = len(plan.held_back)
+            for table in (profile, source_record, identifier, search_token):
+                insert_values(connection, table, *plan.tables[table.name])
+            result.new_record_ids = [record[0] for record in plan.tables[source_record.name][1]]
+            result.created = len(plan.new_rows)
             for row in rows:
-                if row.digest in existing:
-                    changed = _update_existing(store, connection, row, existing[row.digest], stamp)
+                if row.digest in plan.existing:
+                    changed = _update_existing(store, connection, row, plan.existing[row.digest], stamp)
                     result.updated += changed
                     result.unchanged += not changed
                     if changed:
-                        result.changed_record_ids.append(existing[row.digest]["id"])
+                        result.changed_record_ids.append(plan.existing[row.digest]["id"])
             _log_run(connection, result, run)
         committed = True
     finally:
@@ -338,6 +348,36 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
         if key_ids and not committed:
             store.personal.discard_keys(key_ids)
     return result
+
+
+def _plan(
+    store: Store, connection: Connection, source: str, rows: list[Prepared], stamp: str, key_ids: list[bytes]
+) -> _Plan:
+    """Seal and hash the new records for the ids they get next; ``key_ids`` collects the data keys made."""
+    existing = _existing(connection, source, [row.digest for row in rows])
+    held_back = erasure.suppressed_lines(
+        connection,
+        {row.line: [row.digest, *_identifier_digests(store, row)] for row in rows if row.digest not in existing},
+    )
+    # In digest order, new records extend the unique index instead of
+    # landing all over it, which keeps large imports fast.
+    new_rows = sorted(
+        (row for row in rows if row.digest not in existing and row.line not in held_back), key=lambda row: row.digest
+    )
+    if len(key_ids) != len(new_rows):
+        store.personal.discard_keys(key_ids)
+        key_ids[:] = store.personal.new_keys(len(new_rows))
+    tables = _new_rows(store, connection, source, new_rows, key_ids, stamp)
+    return _Plan(_basis(connection, source, rows), existing, held_back, new_rows, tables)
+
+
+def _basis(connection: Connection, source: str, rows: list[Prepared]) -> tuple:
+    """What a plan depends on: the next ids, the records of the source already there, the suppression list."""
+    counts = connection.exec_driver_sql(
+        "SELECT (SELECT count(*) FROM source_record), (SELECT count(*) FROM suppression)"
+    ).one()
+    ids = tuple(next_id(connection, table) for table in (profile, source_record, identifier))
+    return (*ids, *counts, frozenset(_existing(connection, source, [row.digest for row in rows])))
 
 
 def _existing(connection: Connection, source: str, digests: list[bytes]) -> dict[bytes, dict]:
@@ -349,9 +389,10 @@ def _existing(connection: Connection, source: str, digests: list[bytes]) -> dict
     return found
 
 
-def _insert_new(
+def _new_rows(
     store: Store, connection: Connection, source: str, rows: list[Prepared], key_ids: list[bytes], stamp: str
-) -> list[int]:
+) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The rows of each table for new records, with the ids that come next in ``connection``'s store."""
     first_profile = next_id(connection, profile)
     first_record = next_id(connection, source_record)
     first_identifier = next_id(connection, identifier)
@@ -378,11 +419,12 @@ def _insert_new(
         terms += index.rows(record_id, row.contact.fields)
     for number, entry in enumerate(identifiers):
         entry["id"] = first_identifier + number
-    bulk_insert(connection, profile, profiles)
-    bulk_insert(connection, source_record, records)
-    bulk_insert(connection, identifier, identifiers)
-    bulk_insert(connection, search_token, sorted(terms, key=lambda term: term["digest"]))
-    return [record["id"] for record in records]
+    return {
+        profile.name: as_values(profiles),
+        source_record.name: as_values(records),
+        identifier.name: as_values(identifiers),
+        search_token.name: as_values(sorted(terms, key=lambda term: term["digest"])),
+    }
 
 
 def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: int) -> list[dict]:

@@ -9,21 +9,19 @@ keeping the evidence for every join.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import Connection, Select, and_, delete, func, insert, select
 
-from cdp import audit
+from cdp import audit, parallel
 from cdp.clock import now
 from cdp.errors import NotOffered
 from cdp.personal import Place
 from cdp.schema import identifier, link_decision, profile, profile_link, review_pair, source_record
-from cdp.store import Store, bulk_insert, next_id
+from cdp.store import Store, StoreSpec, bulk_insert, next_id, reopen
 
 
 @dataclass(frozen=True)
@@ -92,39 +90,33 @@ def map_records(
     """``function`` applied to every source record, ``RECORD_CHUNK`` records at a time, in id order.
 
     This is how a batch run reads a large store without holding every
-    decrypted record at once. With ``processes`` (never in a multi-threaded
-    server, where forking is unsafe) the chunks are read, decrypted and
-    handed to ``function`` in forked worker processes, one per core, each on
-    connections of its own; only ``function``'s results come back, through
-    pipes. ``function`` must be a module-level function (or a partial of one).
+    decrypted record at once. With ``processes`` the chunks are read,
+    decrypted and handed to ``function`` in worker processes (``cdp.parallel``),
+    one per core, each on connections of its own; only ``function``'s results
+    come back, through pipes. ``function`` must be a module-level function (or
+    a partial of one).
     """
     ranges = _id_ranges(store)
-    workers = min(os.cpu_count() or 1, len(ranges)) if processes else 1
+    workers = min(parallel.cores(), len(ranges)) if processes else 1
     if workers < 2:
         for low, high in ranges:
             yield function(store, _records_between(store, low, high, fields))
         return
-    global _forked
-    _forked = (store, function, fields)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_in_worker) as pool:
-            yield from pool.map(_work, ranges)
-    finally:
-        _forked = None
+    with parallel.worker_pool(workers, _open_in_worker, (store.reopening(),)) as pool:
+        yield from pool.map(partial(_work, function=function, fields=fields), ranges)
 
 
-_forked: tuple[Store, Callable, tuple[str, ...] | None] | None = None  # what forked workers inherit
+_worker_store: Store | None = None  # the store a worker process opened for itself
 
 
-def _in_worker() -> None:
-    assert _forked is not None
-    _forked[0].forget_connections()
+def _open_in_worker(spec: StoreSpec) -> None:
+    global _worker_store
+    _worker_store = reopen(spec)
 
 
-def _work(id_range: tuple[int, int]) -> object:
-    assert _forked is not None
-    store, function, fields = _forked
-    return function(store, _records_between(store, *id_range, fields))
+def _work(id_range: tuple[int, int], function: Callable, fields: tuple[str, ...] | None) -> object:
+    assert _worker_store is not None
+    return function(_worker_store, _records_between(_worker_store, *id_range, fields))
 
 
 def _id_ranges(store: Store) -> list[tuple[int, int]]:

@@ -1,22 +1,64 @@
-"""Spreading CPU-bound work over the machine's cores.
+"""Spreading CPU-bound work over the machine's cores, in workers that share nothing.
 
-Normalising a large import is pure Python (phone numbers and email syntax
-dominate), so chunks of rows go to forked worker processes. Rows travel
-through pipes between processes, never through files.
+Normalising a large import and decrypting every record for a batch run are
+pure Python, so chunks go to worker processes; data travels through pipes
+between processes, never through files.
+
+Workers are started by a fork server, a clean process that has never opened
+a store or started a thread: forking a process that holds SQLite connections
+or threads is undefined behaviour and crashed at random. A worker that needs
+the store opens its own connections (``cdp.store.reopen``). Every worker
+watches the process that started it and ends as soon as that one is gone, so
+a killed import or resolution leaves no worker behind.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-from typing import TypeVar
+from typing import Any, TypeVar
 
 In = TypeVar("In")
 Out = TypeVar("Out")
 
 CHUNK = 2000
+# Imported once by the fork server, so that each worker starts with them.
+PRELOAD = ["cdp.ingest", "cdp.linking"]
+
+
+def worker_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
+    """A pool of ``workers`` clean processes; ``initializer(*initargs)`` runs in each first."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
+
+
+def cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    threading.Thread(target=_end_with, args=(parent,), daemon=True, name="parent-watch").start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _end_with(parent: int) -> None:
+    """End this worker at once when the process that started it has ended."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 def map_chunks(
@@ -27,11 +69,11 @@ def map_chunks(
 ) -> list[Out]:
     """``function`` applied to consecutive chunks of ``items``, results in order.
 
-    Small inputs, a machine with one core, or ``processes=False`` (required in
-    a multi-threaded server, where forking is unsafe) stay in this process.
+    Small inputs, a machine with one core, or ``processes=False`` stay in this
+    process. ``function`` must be a module-level function (or a partial of one).
     """
     chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
-    workers = min(os.cpu_count() or 1, len(chunks)) if processes else 1
+    workers = min(cores(), len(chunks)) if processes else 1
     results: list[Out] = []
     if workers < 2:
         for chunk in chunks:
@@ -39,7 +81,7 @@ def map_chunks(
             if progress:
                 progress(len(chunk))
         return results
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    with worker_pool(workers) as pool:
         for chunk, done in zip(chunks, pool.map(function, chunks), strict=True):
             results.extend(done)
             if progress:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
@@ -27,7 +28,6 @@ from cdp.vault import Vault
 
 APP_NAME = "kundenbild"
 DEFAULT_CACHE_KIB = 65_536
-_INHERITED: list[object] = []  # see Store.forget_connections
 BULK_CACHE_KIB = 524_288
 
 
@@ -103,18 +103,28 @@ class Store:
         locking.release(self.lock)
         self.lock = None
 
-    def forget_connections(self) -> None:
-        """In a forked child: leave the parent's open connections alone, so that this process opens its own.
+    def reopening(self) -> StoreSpec:
+        """What another process needs to open this store for itself (``reopen``); it holds the keys, so it
+        travels only through a pipe to a worker, never into arguments, files or logs."""
+        return StoreSpec(_file_and_key(self.engine), _file_and_key(self.personal.vault.engine))
 
-        SQLite forbids using or closing a connection inherited across a fork:
-        the child's copy of its lock state is the parent's, and closing it could
-        checkpoint and remove the write-ahead log the parent still writes to.
-        So the old pools are kept referenced, never garbage-collected and closed;
-        a forked worker ends without running finalisers.
-        """
-        _INHERITED.extend((self.engine.pool, self.personal.vault.engine.pool))
-        self.engine.dispose(close=False)
-        self.personal.vault.dispose(close=False)
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """Where a store and its vault are and the keys that open them; never shown in ``repr``."""
+
+    store: tuple[str, str] = field(repr=False)
+    vault: tuple[str, str] = field(repr=False)
+
+
+def _file_and_key(engine: Engine) -> tuple[str, str]:
+    return engine.url.database or "", engine.url.password or ""
+
+
+def reopen(spec: StoreSpec) -> Store:
+    """The store of ``spec`` on connections of this process (a worker's; the lock stays the parent's)."""
+    vault = Vault(encrypted_engine(Path(spec.vault[0]), spec.vault[1]))
+    return Store(encrypted_engine(Path(spec.store[0]), spec.store[1]), PersonalData(vault))
 
 
 def _outside_transaction(connection: Connection, statement: str) -> None:
@@ -134,11 +144,21 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
     """Insert many rows with one prepared statement, bypassing per-row
     SQLAlchemy parameter processing (a third of an import's time otherwise).
     Every row must have the same keys."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    connection.exec_driver_sql(statement, [tuple(row[column] for column in columns) for row in rows])
+    if rows:
+        insert_values(connection, table, *as_values(rows))
+
+
+def as_values(rows: list[dict]) -> tuple[list[str], list[tuple]]:
+    """Rows with the same keys as column names and a list of value tuples, for ``insert_values``."""
+    columns = list(rows[0]) if rows else []
+    return columns, [tuple(row[column] for column in columns) for row in rows]
+
+
+def insert_values(connection: Connection, table: Table, columns: list[str], values: list[tuple]) -> None:
+    """Insert value tuples, in the order of ``columns``, with one prepared statement."""
+    if values:
+        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        connection.exec_driver_sql(statement, values)
 
 
 def open_store(paths: Paths, master: MasterKey) -> Store:
