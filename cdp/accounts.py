@@ -120,24 +120,29 @@ def set_language(store: Store, user_id: int, language: str) -> None:
 def sign_in(store: Store, name: str, password: str, address: str) -> User:
     """The user if name and password match and the address is not limited.
 
-    The slow password check runs outside any transaction, so sign-in
-    attempts never hold up other writers. Every attempt and every refusal is
-    committed before the error is raised, so the limits and the audit log see
-    them.
+    Each attempt is first counted as a failure, in one unit of work with the
+    check of the limits, so that concurrent attempts cannot pass the limit
+    together: at most the limit's number of passwords is ever checked. The
+    slow password check runs outside any transaction; a success then turns its
+    attempt into one. Every refusal is audited.
     """
-    with store.read() as connection:
+    with store.write() as connection:
         limited = _limited(connection, name, address)
-        row = None if limited else connection.execute(select(user_account).where(user_account.c.name == name)).first()
-    if limited:
-        with store.write() as connection:
+        if limited:
             audit.record(connection, "anonymous", "sign_in.limited")
+        else:
+            attempt = connection.execute(
+                insert(sign_in_attempt).values(at=now(), account=name[:64], address=address, succeeded=False)
+            ).inserted_primary_key[0]
+            row = connection.execute(select(user_account).where(user_account.c.name == name)).first()
+    if limited:
         raise SignInLimited("Too many failed sign-ins. Please wait a few minutes and try again.")
     ok = row is not None and row.disabled_at is None and _safe_verify(row.password_hash, password)
     if row is None or row.disabled_at is not None:
         _safe_verify(_DUMMY_HASH, password)
     with store.write() as connection:
-        connection.execute(insert(sign_in_attempt).values(at=now(), account=name[:64], address=address, succeeded=ok))
         if ok:
+            connection.execute(update(sign_in_attempt).where(sign_in_attempt.c.id == attempt).values(succeeded=True))
             _rehash_if_needed(connection, row, password)
             audit.record(connection, row.name, "sign_in", "user", row.id)
         else:
@@ -197,10 +202,13 @@ def session_user(store: Store, token: str) -> User | None:
     """The signed-in user of a live session.
 
     Most requests only read; the store is written when a session has expired
-    (it is deleted) or its idle clock is due to move (once a minute).
+    (it is deleted) or its idle clock is due to move (once a minute), never
+    making the request wait for the write lock (``Store.write_soon``).
     """
     moment = datetime.now(UTC)
     token_hash = secret_hash(token)
+    ended = delete(web_session).where(web_session.c.token_hash == token_hash)
+    touched = update(web_session).where(web_session.c.token_hash == token_hash)
     with store.read() as connection:
         row = connection.execute(
             select(web_session, user_account)
@@ -215,14 +223,11 @@ def session_user(store: Store, token: str) -> User | None:
         or row.disabled_at is not None
     )
     if expired:
-        with store.write() as connection:
-            connection.execute(delete(web_session).where(web_session.c.token_hash == token_hash))
+        store.write_soon(lambda connection: connection.execute(ended))
         return None
     if moment - datetime.fromisoformat(row.last_seen_at) > TOUCH_INTERVAL:
-        with store.write() as connection:
-            connection.execute(
-                update(web_session).where(web_session.c.token_hash == token_hash).values(last_seen_at=now())
-            )
+        seen = now()
+        store.write_soon(lambda connection: connection.execute(touched.values(last_seen_at=seen)))
     return User(row.user_id, row.name, row.role, row.language, False)
 
 

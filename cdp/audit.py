@@ -74,12 +74,13 @@ def record(
     object_type: str | None = None,
     object_id: str | int | None = None,
     details: dict[str, Any] | None = None,
+    at: str | None = None,
 ) -> None:
-    """Append one entry inside the caller's transaction."""
+    """Append one entry inside the caller's transaction; ``at`` when it happened, if not now."""
     key = _keys[connection.engine]
     last = connection.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar()
     entry = {
-        "at": now(),
+        "at": at or now(),
         "actor": actor,
         "action": action,
         "object_type": object_type,
@@ -132,3 +133,17 @@ def _plain(entry: dict[str, Any]) -> str:
 
 def _canonical(entry: dict[str, Any]) -> bytes:
     return json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
+
+
+def record_soon(
+    store: Any,
+    actor: str,
+    action: str,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append an entry for a read, at once or, while an import holds the write lock, soon after
+    (``Store.write_soon``), with the time it happened: a reader never waits for the lock."""
+    at = now()
+    store.write_soon(lambda connection: record(connection, actor, action, object_type, object_id, details, at))

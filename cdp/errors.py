@@ -52,6 +52,10 @@ class StoreInUse(StoreError):
     """Another process holds the store in a way that forbids what was asked (a restore while a server runs)."""
 
 
+class StoreBusy(StoreError):
+    """The write lock was not had in time: another unit of work (a large import) holds it."""
+
+
 class KeyMissing(StoreError):
     """Neither CDP_KEY nor a key file provides the master key."""
 

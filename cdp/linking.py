@@ -449,8 +449,7 @@ def review_queue(store: Store, actor: str, with_restricted: bool, limit: int = 2
         for row in rows
         if row.left_record_id in wanted and row.right_record_id in wanted
     ]
-    with store.write() as connection:
-        audit.record(connection, actor, "review.read", None, None, {"pairs": len(items)})
+    audit.record_soon(store, actor, "review.read", None, None, {"pairs": len(items)})
     return items, total
 
 

@@ -287,8 +287,7 @@ def visible_to(found: Profile, role: str) -> bool:
 def read_for(store: Store, profile_id: int, actor: str) -> Profile:
     """Load a profile for a person and record that they read it."""
     found = load(store, profile_id)
-    with store.write() as connection:
-        audit.record(connection, actor, "profile.read", "profile", profile_id)
+    audit.record_soon(store, actor, "profile.read", "profile", profile_id)
     return found
 
 
@@ -303,8 +302,7 @@ def search_for(store: Store, query: str, region: str, actor: str) -> list[Profil
     """``search`` for a person, recorded in the audit log with the number of
     results (never the query, which is personal data itself)."""
     found = search(store, query, region)
-    with store.write() as connection:
-        audit.record(connection, actor, "profile.search", None, None, {"results": len(found)})
+    audit.record_soon(store, actor, "profile.search", None, None, {"results": len(found)})
     return found
 
 

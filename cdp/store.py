@@ -8,19 +8,21 @@ lock up front (``BEGIN IMMEDIATE``) and rolls back unless the block finishes.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
 from cdp import audit, locking, migrate
 from cdp.clock import now
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, probe
-from cdp.errors import NotAStore, SchemaOutdated, StoreError
+from cdp.errors import NotAStore, SchemaOutdated, StoreBusy, StoreError
 from cdp.keys import MasterKey
 from cdp.personal import PersonalData
 from cdp.schema import store_meta
@@ -29,6 +31,11 @@ from cdp.vault import Vault
 APP_NAME = "kundenbild"
 DEFAULT_CACHE_KIB = 65_536
 BULK_CACHE_KIB = 524_288
+# How long a unit of work waits for the write lock (an import holds it for about 10 s per 100,000 rows).
+WAIT_SECONDS = 60.0
+# Bookkeeping kept in memory while the write lock is taken; beyond this many, the next one waits.
+MAX_LATER = 10_000
+Work = Callable[[Connection], None]
 
 
 @dataclass
@@ -38,6 +45,9 @@ class Store:
     engine: Engine
     personal: PersonalData
     lock: int | None = None  # the shared lock on the data folder's lock file (see cdp.locking)
+    wait_seconds: float = WAIT_SECONDS
+    _later: list[Work] = field(default_factory=list, repr=False)
+    _later_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         audit.bind(self.engine, self.personal.vault.meta("audit_key"))
@@ -54,23 +64,56 @@ class Store:
                 connection.info.pop(audit.PENDING, None)
 
     @contextmanager
-    def write(self, bulk: bool = False) -> Iterator[Connection]:
+    def write(self, bulk: bool = False, wait: bool = True) -> Iterator[Connection]:
         """A unit of work: commits when the block ends, rolls back on any error.
 
-        ``bulk`` gives the connection a larger page cache for the length of
-        the unit, so that a large import does not spill pages mid-transaction.
+        It waits up to ``wait_seconds`` for the write lock (not at all without
+        ``wait``), then raises ``StoreBusy``. ``bulk`` gives the connection a
+        larger page cache for the length of the unit, so that a large import
+        does not spill pages mid-transaction.
         """
         with self.engine.connect().execution_options(begin="IMMEDIATE") as connection:
+            waiting = int(self.wait_seconds * 1000) if wait else 0
+            _outside_transaction(connection, f"PRAGMA busy_timeout = {waiting}")
             if bulk:
                 _outside_transaction(connection, f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             try:
-                with connection.begin():
+                with _begun(connection):
                     yield connection
                 self._anchor(connection)
             finally:
                 connection.info.pop(audit.PENDING, None)
                 if bulk:
                     _outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
+
+    def write_soon(self, work: Work) -> None:
+        """Run ``work`` in a unit of work now if the write lock is free, else with the next one that gets it.
+
+        For bookkeeping a reader must never wait for (the audit entry of a page
+        view, a session's idle clock): while an import holds the lock, such work
+        is kept in memory, in order, and written by the next request that finds
+        the lock free, or when the store is closed.
+        """
+        with self._later_guard:
+            self._later.append(work)
+            wait = len(self._later) > MAX_LATER
+        self.write_later(wait=wait)
+
+    def write_later(self, wait: bool = False) -> None:
+        """Write the bookkeeping that waits for the lock (see ``write_soon``); with ``wait``, for sure."""
+        with self._later_guard:
+            pending, self._later = self._later, []
+        if not pending:
+            return
+        try:
+            with self.write(wait=wait) as connection:
+                for work in pending:
+                    work(connection)
+        except StoreBusy:
+            with self._later_guard:
+                self._later[:0] = pending
+            if wait:
+                raise
 
     def _anchor(self, connection: Connection) -> None:
         """After a commit that wrote audit entries, move the vault's anchor to the last of them."""
@@ -98,6 +141,7 @@ class Store:
             connection.execute(insert(store_meta).values(name=name, value=value))
 
     def close(self) -> None:
+        self.write_later(wait=True)
         self.engine.dispose()
         self.personal.vault.dispose()
         locking.release(self.lock)
@@ -125,6 +169,22 @@ def reopen(spec: StoreSpec) -> Store:
     """The store of ``spec`` on connections of this process (a worker's; the lock stays the parent's)."""
     vault = Vault(encrypted_engine(Path(spec.vault[0]), spec.vault[1]))
     return Store(encrypted_engine(Path(spec.store[0]), spec.store[1]), PersonalData(vault))
+
+
+@contextmanager
+def _begun(connection: Connection) -> Iterator[None]:
+    """The connection's transaction; ``StoreBusy`` when its write lock was not had in time."""
+    try:
+        transaction = connection.begin()
+    except sqlalchemy.exc.OperationalError as error:
+        if "locked" in str(error.orig) or "busy" in str(error.orig):
+            raise StoreBusy(
+                "The store is busy with a long task (such as a large import); please try again in a minute. "
+                "Nothing was changed."
+            ) from None
+        raise
+    with transaction:
+        yield
 
 
 def _outside_transaction(connection: Connection, statement: str) -> None:

@@ -7,6 +7,7 @@ The core (``cdp.cli``) knows nothing of identity or the web; importing
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -32,14 +33,26 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     threads = config.whole_number("CDP_THREADS", 1, 60)
     proxied = proxy_settings()
     app = create_app()
+    store = app.extensions["cdp_store"]
     hours = config.whole_number("CDP_RETENTION_HOURS", 0, 24 * 366)
+    stopping = threading.Event()
     if hours:
-        retention.keep_running(app.extensions["cdp_store"], hours, app.config["CDP_LOGGER"], threading.Event())
+        retention.keep_running(store, hours, app.config["CDP_LOGGER"], stopping)
     click.echo(f"Kundenbild is running at http://{host}:{port}/ (Ctrl+C stops it).")
-    if debug:
-        app.run(host=host, port=port, debug=True)
-    else:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild", **proxied)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        if debug:
+            app.run(host=host, port=port, debug=True)
+        else:
+            waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild", **proxied)
+    finally:
+        stopping.set()
+        store.close()
+
+
+def _stop(*_: object) -> None:
+    """SIGTERM (systemd's stop) ends the server as Ctrl+C does, so that the store is closed cleanly."""
+    raise KeyboardInterrupt
 
 
 def proxy_settings() -> dict[str, object]:
