@@ -284,9 +284,22 @@ def visible_to(found: Profile, role: str) -> bool:
     return found.status != "restricted" or role in SEES_RESTRICTED
 
 
-def read_for(store: Store, profile_id: int, actor: str) -> Profile:
-    """Load a profile for a person and record that they read it."""
+def visible(store: Store, profile_id: int, role: str) -> Profile:
+    """The profile, if ``role`` may process it; else ``NotFound``, the very answer there is for no profile,
+    so that nobody learns from it whose processing is restricted."""
     found = load(store, profile_id)
+    if not visible_to(found, role):
+        raise NotFound(f"There is no profile {profile_id}.")
+    return found
+
+
+def read_for(store: Store, profile_id: int, actor: str, role: str) -> Profile:
+    """``visible`` for a person, recording that they read the profile, or that they were refused."""
+    try:
+        found = visible(store, profile_id, role)
+    except NotFound:
+        audit.record_soon(store, actor, "profile.read_refused", "profile", profile_id)
+        raise
     audit.record_soon(store, actor, "profile.read", "profile", profile_id)
     return found
 

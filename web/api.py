@@ -58,9 +58,7 @@ def list_profiles():
 @blueprint.get("/profiles/<int:profile_id>")
 @allow(*ALL_STAFF)
 def get_profile(profile_id: int):
-    profile = profiles.read_for(store(), profile_id, g.user.name)
-    if not profiles.visible_to(profile, g.user.role):
-        abort(403)
+    profile = profiles.read_for(store(), profile_id, g.user.name, g.user.role)
     return jsonify(
         {
             **_summary(profile),

@@ -7,7 +7,7 @@ form posts and returns to the profile.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from cdp import profiles
 from cdp.errors import InvalidValue
@@ -36,8 +36,7 @@ def panel(profile_id: int, error: str | None = None) -> dict:
 @blueprint.post("/profiles/<int:profile_id>/consent")
 @allow(*ALL_STAFF)
 def record(profile_id: int):
-    if not profiles.visible_to(profiles.load(store(), profile_id), g.user.role):
-        abort(403)
+    profiles.visible(store(), profile_id, g.user.role)
     form = request.form
     error = None
     if not form.get("reason", "").strip():

@@ -44,9 +44,7 @@ def search():
 @blueprint.get("/profiles/<int:profile_id>")
 @allow(*ALL_STAFF)
 def show(profile_id: int):
-    profile = profiles.read_for(store(), profile_id, actor())
-    if not _may_see(profile):
-        return render_template("restricted.html", profile=profile), 403
+    profile = profiles.read_for(store(), profile_id, actor(), g.user.role)
     return _page(profile, request.args.get("page", 1, type=int))
 
 
@@ -61,9 +59,7 @@ def _page(profile: profiles.Profile, page_number: int, error: str | None = None)
 @blueprint.get("/profiles/<int:profile_id>/timeline")
 @allow(*ALL_STAFF)
 def timeline(profile_id: int):
-    profile = profiles.load(store(), profile_id)
-    if not _may_see(profile):
-        return render_template("restricted.html", profile=profile), 403
+    profile = profiles.visible(store(), profile_id, g.user.role)
     page = profiles.timeline(store(), profile_id, request.args.get("page", 1, type=int))
     if _is_htmx():
         return render_template("_timeline.html", profile=profile, page=page)
@@ -74,8 +70,7 @@ def timeline(profile_id: int):
 @allow(*ALL_STAFF)
 def salutation(profile_id: int):
     """Save how the person is addressed; htmx swaps in the new greeting."""
-    if not _may_see(profiles.load(store(), profile_id)):
-        abort(403)
+    profiles.visible(store(), profile_id, g.user.role)
     form = request.form
     try:
         profiles.set_salutation(
@@ -107,8 +102,8 @@ def _salutation_response(profile_id: int, error: str | None) -> str:
 @allow(*ALL_STAFF)
 def split(profile_id: int, record_id: int):
     """Take a wrongly joined record out of this profile; later runs respect it."""
-    profile = profiles.load(store(), profile_id)
-    if not _may_see(profile) or record_id not in {ref.record_id for ref in profile.sources}:
+    profile = profiles.visible(store(), profile_id, g.user.role)
+    if record_id not in {ref.record_id for ref in profile.sources}:
         abort(404)
     resolve.split_out(store(), profile_id, record_id, actor())
     return redirect(url_for("profiles.show", profile_id=profile_id))
@@ -121,10 +116,8 @@ def join(profile_id: int):
     other = request.form.get("other", type=int)
     if other is None or other == profile_id:
         abort(400)
-    for checked in (profile_id, other):
-        if not _may_see(profiles.load(store(), checked)):
-            abort(403)
-    anchor = profiles.load(store(), profile_id).sources[0].record_id
+    profiles.visible(store(), other, g.user.role)
+    anchor = profiles.visible(store(), profile_id, g.user.role).sources[0].record_id
     resolve.join_profiles(store(), profile_id, other, actor())
     return redirect(url_for("profiles.show", profile_id=linking.profile_of_record(store(), anchor)))
 

@@ -138,7 +138,7 @@ def test_a_restricted_profile_is_marked_for_the_dpo_and_hidden_from_sales(app: F
     client.post("/signout", data={"csrf_token": csrf_token(client, "/profiles")})
     sign_in(client, "sales")
     hidden = client.get(f"/profiles/{erika}")
-    assert hidden.status_code == 403 and "erika@example.org" not in hidden.get_data(as_text=True)
+    assert hidden.status_code == 404 and "erika@example.org" not in hidden.get_data(as_text=True)
 
 
 def test_the_audit_page_checks_the_chain_against_the_vault_anchor(app: Flask, client: FlaskClient) -> None:

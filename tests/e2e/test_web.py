@@ -256,7 +256,9 @@ def test_restricted_profile_is_hidden_from_sales_but_not_from_the_dpo(app: Flask
         connection.exec_driver_sql("UPDATE profile SET status = 'restricted' WHERE id = ?", (max_id,))
     sign_in(client, "sales")
     hidden = client.get(f"/profiles/{max_id}")
-    assert hidden.status_code == 403 and "Müller" not in hidden.get_data(as_text=True)
+    assert hidden.status_code == 404 and "Müller" not in hidden.get_data(as_text=True)
+    missing = client.get("/profiles/99999").get_data(as_text=True)
+    assert hidden.get_data(as_text=True) == missing.replace("99999", str(max_id))
     assert "Max Müller" not in client.get("/profiles?q=mueller").get_data(as_text=True)
     dpo = app.test_client()
     sign_in(dpo, "dpo")
@@ -270,7 +272,7 @@ def test_sales_cannot_change_a_restricted_profile(app: Flask, client: FlaskClien
     sign_in(client, "sales")
     token = csrf_token(client, "/profiles")
     response = client.post(f"/profiles/{max_id}/salutation", data={"address_form": "du", "csrf_token": token})
-    assert response.status_code == 403 and "Max" not in response.get_data(as_text=True)
+    assert response.status_code == 404 and "Max" not in response.get_data(as_text=True)
     with app.extensions["cdp_store"].read() as connection:
         assert (
             connection.exec_driver_sql("SELECT address_form FROM profile WHERE id = ?", (max_id,)).scalar() == "unknown"
