@@ -145,10 +145,7 @@ def read_json_lines(text: str) -> tuple[list[str], list[Row]]:
         line = line.removesuffix("\r")
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise FormatError(number, f"not valid JSON ({error.msg} at column {error.colno})") from None
+        record = load_json(line, number)
         if not isinstance(record, dict):
             raise FormatError(number, "each line must hold one JSON object")
         rows.append((number, {str(key): _as_text(value) for key, value in record.items()}))
@@ -156,6 +153,29 @@ def read_json_lines(text: str) -> tuple[list[str], list[Row]]:
         raise FormatError(None, "the file holds no records")
     columns = list(dict.fromkeys(name for _, fields in rows for name in fields))
     return columns, rows
+
+
+def load_json(text: str, line: int | None = None) -> object:
+    """``text`` parsed as JSON, or a ``FormatError`` naming ``line`` for what Kundenbild cannot take:
+    broken JSON, nesting deeper than Python can follow, numbers of more than 4,300 digits, and
+    strings with a lone UTF-16 surrogate (no character at all, so it cannot be stored)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FormatError(line, f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise FormatError(line, "JSON nested too deeply") from None
+    except ValueError:
+        raise FormatError(line, "a number with too many digits (at most 4,300)") from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise FormatError(
+            line, "a string holds a lone UTF-16 surrogate (such as \\ud800), which is no character"
+        ) from None
+    except RecursionError:
+        raise FormatError(line, "JSON nested too deeply") from None
+    return value
 
 
 def _as_text(value: object) -> str:

@@ -13,7 +13,8 @@ import math
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 
 from cdp import profiles
-from cdp.errors import FollowUpFailed, ImportRejected
+from cdp.errors import FollowUpFailed, FormatError, ImportRejected
+from cdp.files import load_json
 from cdp.ingest import ImportResult, import_data
 from consent import segments
 from web.access import ALL_STAFF, allow, public
@@ -90,7 +91,10 @@ def push_purchases():
 
 
 def _ingest(kind: str):
-    body = request.get_json(silent=True)
+    try:
+        body = load_json(request.get_data(as_text=True))
+    except FormatError as error:
+        abort(400, description=f"The body is not JSON Kundenbild can take: {error.reason}.")
     source = request.args.get("source", "")
     if not isinstance(body, dict) or not isinstance(body.get("records"), list) or not body["records"]:
         abort(400, description='The body must be JSON like {"records": [{...}, ...]}.')

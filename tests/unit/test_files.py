@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cdp.errors import FormatError
-from cdp.files import decode, read_csv, read_json_lines, sniff_delimiter
+from cdp.files import decode, load_json, read_csv, read_json_lines, sniff_delimiter
 
 cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=20)
 
@@ -74,3 +75,34 @@ def test_json_lines_keeps_nested_values_as_json_text() -> None:
     columns, rows = read_json_lines('{"name": "A", "tags": ["x", "y"], "n": 3, "none": null}\n')
     assert columns == ["name", "tags", "n", "none"]
     assert rows[0][1] == {"name": "A", "tags": '["x", "y"]', "n": "3", "none": ""}
+
+
+@given(st.text(max_size=200))
+def test_json_that_cannot_be_taken_is_a_format_error_and_never_a_crash(text: str) -> None:
+    with contextlib.suppress(FormatError):
+        load_json(text, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"id": 1' + "0" * 5000 + "}", "too many digits"),
+        ('{"first_name": "\\ud800"}', "lone UTF-16 surrogate"),
+        ('{"first_name": ', "not valid JSON"),
+    ],
+)
+def test_hostile_json_is_refused_with_its_line_named(text: str, reason: str) -> None:
+    with pytest.raises(FormatError, match=reason) as refused:
+        read_json_lines('{"id": "ok"}\n' + text + "\n")
+    assert refused.value.line == 2
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner, max_size=3)))
+def test_json_kundenbild_can_store_parses_as_it_was(value: object) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return
+    assert load_json(text) == value
