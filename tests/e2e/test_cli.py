@@ -117,7 +117,11 @@ def test_user_add_reads_the_password_from_stdin_and_never_from_argv(data_dir: Pa
     listed = run_cdp(data_dir, "user", "list")
     assert "erika\tdpo\tactive" in listed.stdout
     short = run_cdp(data_dir, "user", "add", "otto", "--role", "sales", stdin="short\n")
-    assert_one_clean_error(short, "at least 8 characters", 1)
+    assert_one_clean_error(short, "at least 12 characters", 1)
+    for weak in ("passwordpassword", "123456789012", "ottootto2024", "kundenbild2026"):
+        refused = run_cdp(data_dir, "user", "add", "otto", "--role", "sales", stdin=f"{weak}\n")
+        assert_one_clean_error(refused, "This password is too easy to guess", 1)
+    assert "otto" not in run_cdp(data_dir, "user", "list").stdout
     disabled = run_cdp(data_dir, "user", "disable", "erika")
     assert disabled.returncode == 0 and "erika\tdpo\tdisabled" in run_cdp(data_dir, "user", "list").stdout
     assert "--password" not in run_cdp(data_dir, "user", "add", "--help").stdout
