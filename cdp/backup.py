@@ -20,6 +20,7 @@ together with the current vault of the same installation.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -143,15 +144,46 @@ def _refuse_existing(target: Path) -> None:
 @contextmanager
 def _staged(folder: Path, name: str) -> Iterator[Path]:
     """A new empty file with mode 0600 in ``folder``; removed with its sidecars
-    when the block ends, so that a failure leaves nothing half-written."""
-    handle, staged = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
+    when the block ends, so that a failure leaves nothing half-written.
+
+    Its name carries this process's id, so that the partial files of a copy
+    that was killed (which no ``finally`` removed) are found and removed by
+    the next copy into the same folder.
+    """
+    _remove_abandoned(folder, name)
+    handle, staged = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.", suffix=PARTIAL)
     os.close(handle)
     path = Path(staged)
     try:
         yield path
     finally:
-        for part in (path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)):
-            part.unlink(missing_ok=True)
+        _remove_with_sidecars(path)
+
+
+PARTIAL = ".partial"
+
+
+def _remove_abandoned(folder: Path, name: str) -> None:
+    """Remove partial copies of ``name`` left in ``folder`` by processes that no longer run."""
+    for path in folder.glob(f".{glob.escape(name)}.*{PARTIAL}"):
+        owner = path.name.removeprefix(f".{name}.").split(".", 1)[0]
+        if owner.isdigit() and not _running(int(owner)):
+            _remove_with_sidecars(path)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    for part in (path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)):
+        part.unlink(missing_ok=True)
 
 
 def _copy(source: Engine, destination: Path, key: str) -> Engine:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -68,3 +70,19 @@ def test_nothing_opens_the_store_while_a_restore_holds_it(tmp_path: Path) -> Non
         blocked = run_cdp(data, "user", "list")
         assert blocked.returncode == 3 and "is being restored; try again" in blocked.stderr
     assert run_cdp(data, "user", "list").returncode == 0
+
+
+def test_a_killed_backup_leaves_partial_files_that_the_next_backup_removes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _ok(data, "init")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    abandoned = folder / f".kb.kbk.{gone.pid}.x1y2.partial"
+    for part in (abandoned, abandoned.with_name(abandoned.name + "-journal")):
+        part.write_bytes(b"\x00" * 4096)
+    running = folder / f".kb.kbk.{os.getpid()}.z9.partial"
+    running.write_bytes(b"\x00")
+    _ok(data, "backup", str(folder / "kb.kbk"))
+    assert sorted(path.name for path in folder.iterdir()) == sorted(["kb.kbk", running.name])
