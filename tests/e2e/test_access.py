@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 
 from cdp.accounts import ROLES
+from cdp.tokens import create_token
 from tests.e2e.conftest import sign_in
 from web.access import PUBLIC, declared_roles
 
@@ -43,6 +44,7 @@ def test_each_role_gets_what_each_route_declares(app: Flask, role: str | None) -
         response = client.open(url, method=method, json={} if url.startswith("/api/") else None)
         response.close()
         where = f"{method} {url} as {role}"
+        assert response.status_code < 500, where
         if allowed == PUBLIC:
             assert response.status_code != 403, where
         elif url.startswith("/api/"):
@@ -54,6 +56,26 @@ def test_each_role_gets_what_each_route_declares(app: Flask, role: str | None) -
             assert not refused, where
         else:
             assert response.status_code == 403, where
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_api_token_role_gets_what_each_api_route_declares(app: Flask, role: str) -> None:
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {create_token(app.extensions['cdp_store'], 'probe', role, actor='test')}"}
+    api_routes = [route for route in routes(app) if route[2].startswith("/api/")]
+    assert len(api_routes) >= 6
+    for endpoint, method, url in api_routes:
+        with app.test_request_context():
+            allowed = declared_roles(endpoint)
+        response = client.open(url, method=method, json={"records": [{"id": "P1", "first_name": "Probe"}]},
+                               headers=headers)  # fmt: skip
+        where = f"{method} {url} with a {role} token"
+        assert response.status_code < 500, where
+        if allowed == PUBLIC or role in allowed:
+            assert response.status_code not in (401, 403), where
+        else:
+            assert response.status_code == 403, where
+            assert response.get_json()["error"]["status"] == 403, where
 
 
 def test_sales_gets_403_on_the_dpo_page(client) -> None:
