@@ -139,15 +139,15 @@ def _blocked(
     return False
 
 
-def model_links(table: pa.Table, stored: str | None) -> tuple[str | None, list[Link], list[Link]]:
+def model_links(table: pa.Table, stored: str | None, train: bool = True) -> tuple[str | None, list[Link], list[Link]]:
     """The model, the links it is sure of, and the pairs it is unsure of
     (thresholds ``CDP_MATCH_JOIN`` and ``CDP_MATCH_REVIEW``), each with its evidence.
 
     ``table`` holds the records' ``identity.model.table`` rows; ``stored`` is
     the model kept in the store, if any. Without one, a model is trained on
-    the records (the caller keeps it). Small stores get no model.
+    the records (the caller keeps it) when ``train`` allows. Small stores get no model.
     """
-    if table.num_rows < MODEL_MIN_RECORDS:
+    if table.num_rows < MODEL_MIN_RECORDS or (stored is None and not train):
         return stored, [], []
     text = stored if stored is not None else json.dumps(match_model.train(table))
     join, review = config.match_thresholds()
@@ -168,10 +168,17 @@ MODEL = "identity_model"
 
 
 def resolve_all(
-    store: Store, actor: str, retrain: bool = False, progress: Progress | None = None, processes: bool = False
+    store: Store,
+    actor: str,
+    retrain: bool = False,
+    progress: Progress | None = None,
+    processes: bool = False,
+    train: bool = True,
 ) -> dict[str, int]:
     """Re-run resolution over every record, respecting staff decisions.
 
+    Without a stored model one is trained, unless ``train`` is off (after an
+    import, which only ever uses the model ``cdp resolve`` trained).
     ``progress`` is told the name of each step of ``STEPS`` as it finishes.
     ``processes`` reads and prepares the records in worker processes (never
     in a multi-threaded server: see ``cdp.linking.map_records``).
@@ -187,7 +194,7 @@ def resolve_all(
     # thread (it does not touch the store) while this one writes the blocking keys and judges the
     # records that share identifiers.
     with ThreadPoolExecutor(max_workers=1) as background:
-        modelled = background.submit(model_links, prepared.table, stored)
+        modelled = background.submit(model_links, prepared.table, stored, train)
         _keep_blocking_keys(store, prepared.keys, missing, len(records))
         links = candidate_links(records, linking.shared_identifiers(store))
         done("identifiers")
@@ -265,7 +272,7 @@ BATCH_FROM = 5_000
 def resolve_imported(store: Store, record_ids: list[int], actor: str) -> dict[str, int]:
     """Resolve the records an import created or changed: a few against the profiles they touch, many in one batch."""
     if len(record_ids) >= BATCH_FROM:
-        return resolve_all(store, actor)
+        return resolve_all(store, actor, train=False)
     return resolve_new(store, record_ids, actor)
 
 

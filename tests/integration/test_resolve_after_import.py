@@ -31,7 +31,9 @@ def test_the_follow_up_of_an_import_takes_the_batch_path_from_a_size_on(
     monkeypatch.setattr(resolve, "BATCH_FROM", batch_from)
     ran: list[str] = []
     batch_run = resolve.resolve_all
-    monkeypatch.setattr(resolve, "resolve_all", lambda *args, **kwargs: ran.append("batch") or batch_run(*args))
+    monkeypatch.setattr(
+        resolve, "resolve_all", lambda *args, **kwargs: ran.append("batch") or batch_run(*args, **kwargs)
+    )
     import_data(store, "c.csv", CONTACTS.encode(), "webshop", after_import=resolve.resolve_imported)
     assert ran == (["batch"] if batch else [])
     assert _resolutions(store)[-1]["moved"] == 1
