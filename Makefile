@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/identity_quality.py
 	$(BIN)/python bench/identity_incremental.py
 	$(BIN)/python bench/dsr_speed.py
+	$(BIN)/python bench/load_during_import.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis web/static/vendor $(CATALOG)

@@ -48,7 +48,7 @@ from web_latency import (
 )
 
 from cdp import profiles
-from cdp.config import Paths
+from cdp.config import Paths, setting
 from cdp.keys import load_master_key
 from cdp.store import open_store
 
@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--server-threads", type=int, default=None, help="CDP_THREADS of the server (default its own)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-load-") as scratch:
         folder = Path(scratch) / "data"
@@ -182,7 +183,8 @@ def main() -> None:
         numbers = range(args.profiles, args.profiles + args.rows)
         names_all = person_names(args.profiles + args.rows, args.seed)
         new_file.write_bytes(contact_csv(numbers, names_all, random.Random(args.seed + 2)))
-        with running_server(folder, Path(scratch) / "serve.log", threads=8) as (port, _server):
+        threads = args.server_threads or int(setting("CDP_THREADS") or 8)
+        with running_server(folder, Path(scratch) / "serve.log", threads=threads) as (port, _server):
             load = Load(port, args.clients, args.seconds, ids, names, args.seed)
             started = time.perf_counter()
             quiet = drive_in_child(load)

@@ -143,7 +143,7 @@ def record_soon(
     object_id: str | int | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append an entry for a read, at once or, while an import holds the write lock, soon after
-    (``Store.write_soon``), with the time it happened: a reader never waits for the lock."""
+    """Append an entry for a read a moment later, with the time it happened (``Store.write_soon``):
+    a reader never waits for the write lock."""
     at = now()
     store.write_soon(lambda connection: record(connection, actor, action, object_type, object_id, details, at))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc
-from sqlalchemy import URL, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 
 from cdp.errors import NotAStore, StoreNotFound, WrongKey
 
@@ -89,3 +89,10 @@ def _explain(error: sqlalchemy.exc.DatabaseError, path: Path, what: str) -> Exce
     if "not a database" in str(error.orig):
         return WrongKey(f"The key does not open {path}: wrong key, or the file is not a Kundenbild {what}.")
     return NotAStore(f"{path} cannot be read as a Kundenbild {what}.")
+
+
+def outside_transaction(connection: Connection, statement: str) -> None:
+    """Run a pragma on the driver connection, where SQLAlchemy begins no transaction."""
+    cursor = connection.connection.cursor()
+    cursor.execute(statement)
+    cursor.close()

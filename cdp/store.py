@@ -9,6 +9,7 @@ lock up front (``BEGIN IMMEDIATE``) and rolls back unless the block finishes.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
 from cdp import audit, locking, migrate
+from cdp.bookkeeping import Bookkeeping
 from cdp.clock import now
 from cdp.config import Paths
-from cdp.engine import encrypted_engine, probe
+from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import NotAStore, SchemaOutdated, StoreBusy, StoreError
 from cdp.keys import MasterKey
 from cdp.personal import PersonalData
@@ -33,9 +35,7 @@ DEFAULT_CACHE_KIB = 65_536
 BULK_CACHE_KIB = 524_288
 # How long a unit of work waits for the write lock (an import holds it for about 10 s per 100,000 rows).
 WAIT_SECONDS = 60.0
-# Bookkeeping kept in memory while the write lock is taken; beyond this many, the next one waits.
-MAX_LATER = 10_000
-Work = Callable[[Connection], None]
+BUSY = "The store is busy with a long task (such as a large import); please try again in a minute. Nothing was changed."
 
 
 @dataclass
@@ -46,11 +46,14 @@ class Store:
     personal: PersonalData
     lock: int | None = None  # the shared lock on the data folder's lock file (see cdp.locking)
     wait_seconds: float = WAIT_SECONDS
-    _later: list[Work] = field(default_factory=list, repr=False)
-    _later_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    bookkeeping: Bookkeeping = field(init=False, repr=False)
+    # One writer at a time in this process: threads queue here instead of polling SQLite's lock, which
+    # is unfair (with many waiting writers some waited twenty seconds while others got in again and again).
+    _writer: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         audit.bind(self.engine, self.personal.vault.meta("audit_key"))
+        self.bookkeeping = Bookkeeping(self._write_all)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -72,48 +75,42 @@ class Store:
         larger page cache for the length of the unit, so that a large import
         does not spill pages mid-transaction.
         """
-        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection:
-            waiting = int(self.wait_seconds * 1000) if wait else 0
-            _outside_transaction(connection, f"PRAGMA busy_timeout = {waiting}")
-            if bulk:
-                _outside_transaction(connection, f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-            try:
-                with _begun(connection):
-                    yield connection
-                self._anchor(connection)
-            finally:
-                connection.info.pop(audit.PENDING, None)
-                if bulk:
-                    _outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
-
-    def write_soon(self, work: Work) -> None:
-        """Run ``work`` in a unit of work now if the write lock is free, else with the next one that gets it.
-
-        For bookkeeping a reader must never wait for (the audit entry of a page
-        view, a session's idle clock): while an import holds the lock, such work
-        is kept in memory, in order, and written by the next request that finds
-        the lock free, or when the store is closed.
-        """
-        with self._later_guard:
-            self._later.append(work)
-            wait = len(self._later) > MAX_LATER
-        self.write_later(wait=wait)
-
-    def write_later(self, wait: bool = False) -> None:
-        """Write the bookkeeping that waits for the lock (see ``write_soon``); with ``wait``, for sure."""
-        with self._later_guard:
-            pending, self._later = self._later, []
-        if not pending:
-            return
+        started = time.monotonic()
+        if not self._writer.acquire(timeout=self.wait_seconds if wait else 0):
+            raise StoreBusy(BUSY)
         try:
-            with self.write(wait=wait) as connection:
-                for work in pending:
-                    work(connection)
-        except StoreBusy:
-            with self._later_guard:
-                self._later[:0] = pending
-            if wait:
-                raise
+            with self.engine.connect().execution_options(begin="IMMEDIATE") as connection:
+                left = max(0.0, self.wait_seconds - (time.monotonic() - started)) if wait else 0
+                outside_transaction(connection, f"PRAGMA busy_timeout = {int(left * 1000)}")
+                if bulk:
+                    outside_transaction(connection, f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+                try:
+                    with _begun(connection):
+                        yield connection
+                    self._anchor(connection)
+                finally:
+                    connection.info.pop(audit.PENDING, None)
+                    if bulk:
+                        outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
+        finally:
+            self._writer.release()
+
+    def write_soon(self, work: Callable[[Connection], None]) -> None:
+        """Run ``work`` in a unit of work a moment later, together with other bookkeeping (``cdp.bookkeeping``).
+
+        For what a reader must never wait for: the audit entry of a page view,
+        a session's idle clock.
+        """
+        self.bookkeeping.add(work)
+
+    def flush_bookkeeping(self) -> None:
+        """Write the bookkeeping queued by ``write_soon`` now."""
+        self.bookkeeping.flush()
+
+    def _write_all(self, pending: list[Callable[[Connection], None]]) -> None:
+        with self.write() as connection:
+            for work in pending:
+                work(connection)
 
     def _anchor(self, connection: Connection) -> None:
         """After a commit that wrote audit entries, move the vault's anchor to the last of them."""
@@ -141,7 +138,7 @@ class Store:
             connection.execute(insert(store_meta).values(name=name, value=value))
 
     def close(self) -> None:
-        self.write_later(wait=True)
+        self.bookkeeping.close()
         self.engine.dispose()
         self.personal.vault.dispose()
         locking.release(self.lock)
@@ -178,20 +175,10 @@ def _begun(connection: Connection) -> Iterator[None]:
         transaction = connection.begin()
     except sqlalchemy.exc.OperationalError as error:
         if "locked" in str(error.orig) or "busy" in str(error.orig):
-            raise StoreBusy(
-                "The store is busy with a long task (such as a large import); please try again in a minute. "
-                "Nothing was changed."
-            ) from None
+            raise StoreBusy(BUSY) from None
         raise
     with transaction:
         yield
-
-
-def _outside_transaction(connection: Connection, statement: str) -> None:
-    """Run a pragma on the driver connection, where SQLAlchemy begins no transaction."""
-    cursor = connection.connection.cursor()
-    cursor.execute(statement)
-    cursor.close()
 
 
 def next_id(connection: Connection, table: Table) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from cdp.audit import GENESIS, Anchor
 from cdp.clock import now as _now
-from cdp.engine import encrypted_engine, probe
+from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import NotAStore
 from cdp.keys import MasterKey
 
@@ -101,11 +101,21 @@ class Vault:
             )
 
     def advance_anchor(self, last_id: int, head: str) -> None:
-        """Move the anchor forward to the entry ``last_id``; never back (commits may report out of order)."""
-        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
-            connection.exec_driver_sql(
-                "UPDATE audit_anchor SET last_id = ?, head = ? WHERE last_id < ?", (last_id, head, last_id)
-            )
+        """Move the anchor forward to the entry ``last_id``; never back (commits may report out of order).
+
+        Written without waiting for the disk: after a power cut the anchor may
+        lag a little behind the log, which only weakens the check of the last
+        entries; it never makes an intact log look cut short.
+        """
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection:
+            outside_transaction(connection, "PRAGMA synchronous = NORMAL")
+            try:
+                with connection.begin():
+                    connection.exec_driver_sql(
+                        "UPDATE audit_anchor SET last_id = ?, head = ? WHERE last_id < ?", (last_id, head, last_id)
+                    )
+            finally:
+                outside_transaction(connection, "PRAGMA synchronous = FULL")
 
     def reset_anchor(self, last_id: int, head: str) -> None:
         """Put the anchor on the entry ``last_id`` after a restore, which shortened the log on purpose."""

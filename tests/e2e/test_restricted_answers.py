@@ -32,6 +32,7 @@ def test_restricted_and_missing_profiles_get_the_same_answer_and_refusals_are_au
     assert restricted.get_json()["error"]["message"].replace(str(max_id), "N") == missing.get_json()["error"][
         "message"
     ].replace("99999", "N")
+    store.flush_bookkeeping()
     with store.read() as connection:
         entries = connection.execute(
             select(audit_log.c.actor, audit_log.c.action, audit_log.c.object_id).where(audit_log.c.actor == "sales")

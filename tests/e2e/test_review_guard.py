@@ -44,6 +44,7 @@ def test_viewing_the_review_queue_is_audited(app: Flask, client: FlaskClient) ->
     queue_pair(app, "Max", "Alex")
     sign_in(client, "sales")
     client.get("/review")
+    app.extensions["cdp_store"].flush_bookkeeping()
     with app.extensions["cdp_store"].read() as connection:
         actions = connection.execute(select(audit_log.c.actor, audit_log.c.action, audit_log.c.details)).all()
     assert ("sales", "review.read", '{"pairs":1}') in actions
