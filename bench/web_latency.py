@@ -165,7 +165,7 @@ def cdp_command() -> list[str]:
     The module rather than the ``cdp`` script, which may come from an older
     editable install whose entry point lacks ``serve``.
     """
-    return [sys.executable, "-m", "web.cli"]
+    return [sys.executable, "-m", "kundenbild.cli"]
 
 
 def server_env(folder: Path) -> dict[str, str]:

@@ -29,18 +29,22 @@ from cdp.store import Store, create_store, open_store
 from cdp.tokens import create_token, list_tokens, revoke_token
 
 
-@dataclass
+@dataclass(frozen=True)
 class Wiring:
-    """What the layers above the core plug into its commands (set by web.cli)."""
+    """What the layers above the core plug into its commands (``kundenbild.bootstrap``); no defaults."""
 
-    after_import: AfterImport | None = None
-    resolve_all: Callable[[Store, str], object] | None = None
+    after_import: AfterImport
+    resolve_all: Callable[[Store, str], object]
     # From which date purchases of erased people are kept (the tax retention rule); None keeps none.
-    legal_hold_since: Callable[[Store], str | None] = lambda store: None
+    legal_hold_since: Callable[[Store], str | None]
 
 
 def wiring() -> Wiring:
-    return click.get_current_context().find_object(Wiring) or Wiring()
+    """The wiring of the running command; there is none outside ``kundenbild.cli``, which is a bug."""
+    found = click.get_current_context().find_object(Wiring)
+    if found is None:
+        raise RuntimeError("The cdp commands run only as assembled by kundenbild.cli, with its wiring.")
+    return found
 
 
 class CdpGroup(click.Group):
@@ -230,8 +234,7 @@ def demo(people: int, seed: int) -> None:
     try:
         region = config.default_region()
         click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=wiring().after_import))
-        if wiring().resolve_all is not None:
-            wiring().resolve_all(store, "demo")
+        wiring().resolve_all(store, "demo")
         passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
         for role, password in passwords.items():
             add_user(store, f"demo-{role}", role, password, actor="demo")
@@ -354,8 +357,7 @@ def restore_command(file: Path) -> None:
     try:
         replayed = erasure.replay(store, "restore", keep_purchases_since=wiring().legal_hold_since(store))
         terms = search.rebuild(store)
-        if wiring().resolve_all is not None:
-            wiring().resolve_all(store, "restore")
+        wiring().resolve_all(store, "restore")
     finally:
         store.close()
     click.echo(f"Restored {file}: {replayed} erased record(s) purged again, {terms:,} search terms rebuilt.")

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from cdp import spreadsheet
-from cdp.cli import export, main, opened_store
+from cdp.cli import opened_store
 from cdp.errors import InvalidValue
 from cdp.store import Store
 from consent import access, ledger, requests, retention, segments
@@ -32,7 +32,7 @@ def store_of() -> Store:
     return context.meta["store"]
 
 
-@main.group()
+@click.group()
 def consent() -> None:
     """Grant, withdraw and show consent (append-only ledger)."""
 
@@ -81,7 +81,7 @@ def consent_show(profile_id: int) -> None:
                    f"{event.legal_basis}, {event.origin}, by {event.actor}")  # fmt: skip
 
 
-@main.group()
+@click.group()
 def dsr() -> None:
     """Data-subject requests: open, confirm, verify, carry out, close."""
 
@@ -259,7 +259,7 @@ def dsr_record(request_id: int) -> None:
     click.echo(json.dumps(requests.record_of(store_of(), request_id), indent=2, ensure_ascii=False))
 
 
-@export.command(name="contacts")
+@click.command(name="contacts")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--purpose", required=True, help="What the contacts are for: see CDP_PURPOSES.")
 @click.option("--channel", required=True, type=click.Choice(ledger.CHANNELS))
@@ -281,7 +281,7 @@ def export_contacts(file: Path, purpose: str, channel: str) -> None:
     click.echo(f"Wrote {len(rows)} contact(s) to {file}; left out: {left_out or 'nobody'}.")
 
 
-@main.group(name="retention")
+@click.group(name="retention")
 def retention_group() -> None:
     """Retention rules and the run that applies them."""
 

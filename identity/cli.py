@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from cdp import linking, spreadsheet
-from cdp.cli import export, main, opened_store
+from cdp.cli import opened_store
 from identity.resolve import STEPS, resolve_all
 
 
-@main.command()
+@click.command()
 @click.option("--retrain", is_flag=True, help="Train the match model afresh on the records as they are now.")
 def resolve(retrain: bool) -> None:
     """Re-run identity resolution over every record (staff decisions are kept).
@@ -36,7 +36,7 @@ def resolve(retrain: bool) -> None:
     )
 
 
-@export.command(name="links")
+@click.command(name="links")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def export_links(file: Path) -> None:
     """Write source,source_record_id,profile_id for every source record to FILE (CSV)."""

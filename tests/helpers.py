@@ -38,7 +38,7 @@ def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     environ = cdp_environment(data_dir, {"CDP_PORT": str(port), "CDP_RETENTION_HOURS": "0", **(env or {})})
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve"], env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "kundenbild.cli", "serve"], env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
         wait_for_port(port, process)
@@ -66,7 +66,7 @@ def run_cdp(
 ) -> subprocess.CompletedProcess:
     """Run the real ``cdp`` command against ``data_dir``; never raises on failure."""
     return subprocess.run(
-        [sys.executable, "-m", "web.cli", *args],
+        [sys.executable, "-m", "kundenbild.cli", *args],
         capture_output=True,
         text=True,
         env=cdp_environment(data_dir, env),

@@ -18,7 +18,6 @@ from werkzeug.routing import IntegerConverter
 from cdp import config, logs
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
-from identity.resolve import resolve_imported
 from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, security
 
 
@@ -28,6 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = StoreInteger
     app.config.update(_defaults())
     app.config.update(test_config or {})
+    if "AFTER_IMPORT" not in app.config:
+        raise RuntimeError("create_app needs AFTER_IMPORT, the hook after imports (see kundenbild.bootstrap).")
     store = app.config.get("STORE") or _open_configured_store()
     app.extensions["cdp_store"] = store
     app.secret_key = store.meta("web_secret", lambda: secrets.token_hex(32))
@@ -63,7 +64,6 @@ def _defaults() -> dict[str, Any]:
         "REGION": config.default_region(),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-        "AFTER_IMPORT": resolve_imported,
     }
 
 

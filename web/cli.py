@@ -1,8 +1,7 @@
-"""The full ``cdp`` command: the core's commands, identity's, and ``serve``.
+"""``cdp serve``: the web application with the waitress WSGI server.
 
-The core (``cdp.cli``) knows nothing of identity or the web; importing
-``identity.cli`` adds ``resolve`` and ``export``, and this module adds
-``serve``, keeping dependencies pointing from ``web`` to the rest.
+``kundenbild.cli`` adds it to the ``cdp`` command; the hooks the application
+needs come from the wiring the command runs with (``cdp.cli.wiring``).
 """
 
 from __future__ import annotations
@@ -14,15 +13,12 @@ import click
 import waitress
 
 from cdp import config
-from cdp.cli import Wiring, main
-from consent import cli as consent_cli
+from cdp.cli import wiring
 from consent import retention
-from identity import cli as identity_cli
-from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app
 
 
-@main.command()
+@click.command()
 @click.option("--host", default=None, help="Address to listen on (default CDP_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port to listen on (default CDP_PORT, 5000).")
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger; never in production.")
@@ -32,7 +28,7 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     port = port or config.whole_number("CDP_PORT", 1, 65535)
     threads = config.whole_number("CDP_THREADS", 1, 60)
     proxied = proxy_settings()
-    app = create_app()
+    app = create_app({"AFTER_IMPORT": wiring().after_import})
     store = app.extensions["cdp_store"]
     hours = config.whole_number("CDP_RETENTION_HOURS", 0, 24 * 366)
     stopping = threading.Event()
@@ -74,21 +70,3 @@ def proxy_settings() -> dict[str, object]:
         "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
         "clear_untrusted_proxy_headers": True,
     }
-
-
-__all__ = ["consent_cli", "identity_cli", "run"]
-
-
-def run() -> None:
-    """The ``cdp`` program: every command, with identity resolution after imports."""
-    main(
-        obj=Wiring(
-            after_import=resolve_imported,
-            resolve_all=resolve_all,
-            legal_hold_since=lambda store: retention.cutoff(store, "purchases"),
-        )
-    )
-
-
-if __name__ == "__main__":
-    run()

@@ -13,7 +13,7 @@ from cdp import profiles
 from cdp.accounts import ROLES, add_user
 from cdp.ingest import import_data
 from cdp.store import Store
-from web import create_app
+from kundenbild.bootstrap import app as create_app
 
 PASSWORD = "correct horse battery staple"
 CONTACTS = (

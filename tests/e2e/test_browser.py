@@ -5,10 +5,8 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +19,7 @@ from cdp.config import Paths
 from cdp.keys import create_key_file
 from cdp.store import create_store
 from tests.e2e.conftest import PASSWORD, seed
+from tests.helpers import free_port, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -32,12 +31,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -53,25 +46,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CDP_")}
     env.update({"CDP_DATA_DIR": str(data_dir), "CDP_PORT": str(port)})
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "kundenbild.cli", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    _wait_for(port, process)
+    wait_for_port(port, process)
     yield {"url": f"http://127.0.0.1:{port}", "max": max_profile.id}
     process.terminate()
     process.wait(timeout=10)
     process.stdout.close()
-
-
-def _wait_for(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"cdp serve ended early: {process.stdout.read().decode(errors='replace')}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("cdp serve did not start within 30 s")
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from cdp import linking, profiles
 from cdp.accounts import disable_user
 from cdp.tokens import create_token
+from kundenbild.bootstrap import app as create_app
 from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
-from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 

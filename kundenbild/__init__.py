@@ -1,0 +1,1 @@
+"""The assembled program: the one place where the areas are wired together."""

@@ -1,0 +1,34 @@
+"""The one place that wires the hooks the core and the web need from the areas above them.
+
+The core announces what happened (records imported) and asks what it may not
+decide itself (from which date purchases are under a legal hold); identity
+and consent answer. Nothing has a default: a command or an application built
+without this wiring fails at once instead of, say, purging tax-held
+purchases on a restore.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from cdp.cli import Wiring
+from cdp.store import Store
+from consent import retention
+from identity.resolve import resolve_all, resolve_imported
+from web.app import create_app
+
+
+def legal_hold_since(store: Store) -> str | None:
+    """From which date purchases of erased people are kept (the tax retention rule)."""
+    return retention.cutoff(store, "purchases")
+
+
+def wiring() -> Wiring:
+    return Wiring(after_import=resolve_imported, resolve_all=resolve_all, legal_hold_since=legal_hold_since)
+
+
+def app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The web application with its hooks, for tests and WSGI servers other than ``cdp serve``."""
+    return create_app({"AFTER_IMPORT": wiring().after_import, **(test_config or {})})
