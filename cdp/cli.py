@@ -84,10 +84,11 @@ def main() -> None:
 
 @contextmanager
 def opened_store() -> Iterator[Store]:
-    """The configured store, open for the length of a command."""
+    """The configured store, open for the length of a command; an erasure a crash interrupted is finished first."""
     paths = config.paths()
     store = open_store(paths, load_master_key(paths))
     try:
+        erasure.finish_interrupted(store, wiring().legal_hold_since(store))
         yield store
     finally:
         store.close()

@@ -50,22 +50,39 @@ def erase_profile(
     request_id: int | None = None,
     suppress: bool = True,
 ) -> Erased:
-    """Erase one profile; purchases from ``keep_purchases_since`` (ISO date) on stay as restricted facts.
+    """Erase one profile in a unit of work of its own (see ``purge_profile``)."""
+    with store.write() as connection:
+        return purge_profile(
+            store, connection, profile_id, actor, keep_purchases_since=keep_purchases_since,
+            request_id=request_id, suppress=suppress,
+        )  # fmt: skip
+
+
+def purge_profile(
+    store: Store,
+    connection: Connection,
+    profile_id: int,
+    actor: str,
+    *,
+    keep_purchases_since: str | None,
+    request_id: int | None = None,
+    suppress: bool = True,
+) -> Erased:
+    """Erase one profile inside the caller's unit of work; purchases from ``keep_purchases_since``
+    (ISO date) on stay as restricted facts. Its data keys are destroyed as that unit commits.
 
     ``suppress`` puts the identifiers on the suppression list (an erasure on
     request); a retention run deletes without it, since the person may come
     back of their own accord.
     """
-    with store.read() as connection:
-        rows = connection.execute(
-            select(source_record.c.id, source_record.c.key_id).where(source_record.c.profile_id == profile_id)
-        ).all()
+    rows = connection.execute(
+        select(source_record.c.id, source_record.c.key_id).where(source_record.c.profile_id == profile_id)
+    ).all()
     if not rows:
         raise NotFound(f"There is no profile {profile_id}.")
-    store.personal.erase_keys(bytes(row.key_id) for row in rows)
-    with store.write() as connection:
-        erased = _purge(connection, [row.id for row in rows], keep_purchases_since, request_id, suppress)
-        audit.record(connection, actor, "erasure", "profile", profile_id, {**erased.__dict__, "request": request_id})
+    erased = _purge(connection, [row.id for row in rows], keep_purchases_since, request_id, suppress)
+    audit.record(connection, actor, "erasure", "profile", profile_id, {**erased.__dict__, "request": request_id})
+    store.destroy_at_commit(connection, (bytes(row.key_id) for row in rows))
     return erased
 
 
@@ -82,6 +99,18 @@ def replay(store: Store, actor: str, keep_purchases_since: str | None) -> int:
             erased = _purge(connection, ids, keep_purchases_since, None, True)
             audit.record(connection, actor, "erasure.replay", None, None, erased.__dict__)
     return len(ids)
+
+
+def finish_interrupted(store: Store, keep_purchases_since: str | None) -> int:
+    """Finish an erasure whose keys were destroyed but whose unit of work did not commit; how many records.
+
+    Cheap when there is none: the vault notes an erasure under way.
+    """
+    if not store.personal.vault.erasure_pending():
+        return 0
+    purged = replay(store, "recovery", keep_purchases_since)
+    store.personal.vault.set_erasure_pending(False)
+    return purged
 
 
 def suppressed_lines(connection: Connection, digests_by_line: dict[int, list[bytes]]) -> set[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,7 @@ DEFAULT_CACHE_KIB = 65_536
 BULK_CACHE_KIB = 524_288
 # How long a unit of work waits for the write lock (an import holds it for about 10 s per 100,000 rows).
 WAIT_SECONDS = 60.0
+DESTROY = "keys_to_destroy"  # key in the connection's info: data keys to destroy as its unit of work commits
 BUSY = "The store is busy with a long task (such as a large import); please try again in a minute. Nothing was changed."
 
 
@@ -87,13 +88,37 @@ class Store:
                 try:
                     with _begun(connection):
                         yield connection
+                        self._destroy_keys(connection)
+                    self._erasure_committed(connection)
                     self._anchor(connection)
                 finally:
                     connection.info.pop(audit.PENDING, None)
+                    connection.info.pop(DESTROY, None)
                     if bulk:
                         outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
         finally:
             self._writer.release()
+
+    def destroy_at_commit(self, connection: Connection, key_ids: Iterable[bytes]) -> None:
+        """Destroy these data keys as the unit of work of ``connection`` commits, not before.
+
+        The keys go just before COMMIT, so a unit of work that fails half-way
+        destroys nothing. The vault notes an erasure under way first; should
+        the COMMIT itself then fail, the rows whose keys are gone are purged
+        by ``cdp.erasure.finish_interrupted`` when the store is next opened
+        (unreadable rows are left behind, never readable copies).
+        """
+        connection.info.setdefault(DESTROY, []).extend(key_ids)
+
+    def _destroy_keys(self, connection: Connection) -> None:
+        key_ids = connection.info.get(DESTROY)
+        if key_ids:
+            self.personal.vault.set_erasure_pending(True)
+            self.personal.erase_keys(key_ids)
+
+    def _erasure_committed(self, connection: Connection) -> None:
+        if connection.info.pop(DESTROY, None):
+            self.personal.vault.set_erasure_pending(False)
 
     def write_soon(self, work: Callable[[Connection], None]) -> None:
         """Run ``work`` in a unit of work a moment later, together with other bookkeeping (``cdp.bookkeeping``).

@@ -170,6 +170,20 @@ class Vault:
                 )
         return gone
 
+    def set_erasure_pending(self, pending: bool) -> None:
+        """Note (or clear) that keys are being destroyed for a unit of work of the store that has not committed."""
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql("DELETE FROM vault_meta WHERE name = 'erasure_pending'")
+            if pending:
+                connection.exec_driver_sql("INSERT INTO vault_meta (name, value) VALUES ('erasure_pending', x'01')")
+
+    def erasure_pending(self) -> bool:
+        with self.engine.connect() as connection:
+            return (
+                connection.exec_driver_sql("SELECT 1 FROM vault_meta WHERE name = 'erasure_pending'").first()
+                is not None
+            )
+
     def destroyed_ids(self) -> set[bytes]:
         """The ids of every key ever destroyed: the erasure log a restored backup is replayed against."""
         with self.engine.connect() as connection:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
@@ -258,7 +258,18 @@ def set_extension(store: Store, request_id: int, due_on: date, reason: str, acto
 
 
 def close_request(store: Store, request_id: int, outcome: str, actor: str) -> None:
-    _change(store, request_id, actor, "dsr.closed", None, status="closed", closed_at=now(), outcome=outcome)
+    with store.write() as connection:
+        close_request_in(connection, request_id, outcome, actor)
+
+
+def close_request_in(connection: Connection, request_id: int, outcome: str, actor: str) -> None:
+    values = {"status": "closed", "closed_at": now(), "outcome": outcome}
+    connection.execute(update(dsr_request).where(dsr_request.c.id == request_id).values(**values))
+    audit.record(connection, actor, "dsr.closed", "dsr_request", request_id, None)
+
+
+def profile_exists(connection: Connection, profile_id: int) -> bool:
+    return connection.execute(select(profile.c.id).where(profile.c.id == profile_id)).first() is not None
 
 
 def audit_export(store: Store, actor: str, details: dict) -> None:
@@ -300,25 +311,18 @@ def audit_of_request(store: Store, request_id: int, profile_ids: list[int]) -> l
     ]
 
 
-def forget_requesters(store: Store, profile_ids: list[int], actor: str) -> None:
-    """Destroy the requester details of every request about these profiles."""
-    with store.read() as connection:
-        rows = connection.execute(
-            select(dsr_request.c.id, dsr_request.c.key_id)
-            .join(dsr_subject, dsr_subject.c.request_id == dsr_request.c.id)
-            .where(dsr_subject.c.profile_id.in_(profile_ids))
-            .distinct()
-        ).all()
-    store.personal.erase_keys(bytes(row.key_id) for row in rows)
-    with store.write() as connection:
-        for row in rows:
-            connection.execute(update(dsr_request).where(dsr_request.c.id == row.id).values(requester=b""))
-            audit.record(connection, actor, "dsr.requester_erased", "dsr_request", row.id)
-
-
-def profile_exists(store: Store, profile_id: int) -> bool:
-    with store.read() as connection:
-        return connection.execute(select(profile.c.id).where(profile.c.id == profile_id)).first() is not None
+def forget_requesters(store: Store, connection: Connection, profile_ids: list[int], actor: str) -> None:
+    """Destroy the requester details of every request about these profiles (the keys go at commit)."""
+    rows = connection.execute(
+        select(dsr_request.c.id, dsr_request.c.key_id)
+        .join(dsr_subject, dsr_subject.c.request_id == dsr_request.c.id)
+        .where(dsr_subject.c.profile_id.in_(profile_ids))
+        .distinct()
+    ).all()
+    for row in rows:
+        connection.execute(update(dsr_request).where(dsr_request.c.id == row.id).values(requester=b""))
+        audit.record(connection, actor, "dsr.requester_erased", "dsr_request", row.id)
+    store.destroy_at_commit(connection, (bytes(row.key_id) for row in rows))
 
 
 def set_restricted(store: Store, profile_id: int, restricted: bool, actor: str, request_id: int | None) -> None:

@@ -126,21 +126,24 @@ def erase(store: Store, request_id: int, actor: str) -> list[erasure.Erased]:
 
     The requester's details on this request and on every earlier request
     about these profiles go too (their keys are destroyed): what stays is
-    the record of the request, without personal data.
+    the record of the request, without personal data. All of it is one unit
+    of work: if any part fails, nothing is erased and the request stays open.
     """
     request = ready(store, request_id)
     keep = retention.cutoff(store, "purchases")
-    done = [
-        erasure.erase_profile(store, profile_id, actor, keep_purchases_since=keep, request_id=request_id)
-        for profile_id in request.subjects
-        if repository.profile_exists(store, profile_id)
-    ]
-    repository.forget_requesters(store, request.subjects, actor)
-    kept = sum(result.purchases_kept for result in done)
-    outcome = f"erased {len(done)} profile(s)" + (
-        f"; {kept} purchase(s) kept restricted: {retention.hold_reason(store)}" if kept else ""
-    )
-    repository.close_request(store, request_id, outcome, actor)
+    reason = retention.hold_reason(store)
+    with store.write() as connection:
+        done = [
+            erasure.purge_profile(
+                store, connection, profile_id, actor, keep_purchases_since=keep, request_id=request_id
+            )
+            for profile_id in request.subjects
+            if repository.profile_exists(connection, profile_id)
+        ]
+        repository.forget_requesters(store, connection, request.subjects, actor)
+        kept = sum(result.purchases_kept for result in done)
+        outcome = f"erased {len(done)} profile(s)" + (f"; {kept} purchase(s) kept restricted: {reason}" if kept else "")
+        repository.close_request_in(connection, request_id, outcome, actor)
     return done
 
 

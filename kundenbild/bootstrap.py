@@ -31,4 +31,9 @@ def wiring() -> Wiring:
 
 def app(test_config: dict[str, Any] | None = None) -> Flask:
     """The web application with its hooks, for tests and WSGI servers other than ``cdp serve``."""
-    return create_app({"AFTER_IMPORT": wiring().after_import, **(test_config or {})})
+    return create_app(app_hooks(wiring()) | (test_config or {}))
+
+
+def app_hooks(wired: Wiring) -> dict[str, Any]:
+    """The hooks of the web application, as its configuration carries them."""
+    return {"AFTER_IMPORT": wired.after_import, "LEGAL_HOLD_SINCE": wired.legal_hold_since}

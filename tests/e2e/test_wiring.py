@@ -25,7 +25,7 @@ def test_a_core_command_run_without_the_wiring_fails_loudly(tmp_path: Path) -> N
 
 
 def test_the_web_application_needs_its_hook(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="AFTER_IMPORT"):
+    with pytest.raises(RuntimeError, match=r"AFTER_IMPORT.*LEGAL_HOLD_SINCE"):
         create_app({"STORE": store, "LOG_DIR": tmp_path / "logs"})
     assert bootstrap.app({"STORE": store, "LOG_DIR": tmp_path / "logs"}).config["AFTER_IMPORT"] is not None
 
