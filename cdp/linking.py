@@ -188,11 +188,12 @@ def decisions(store: Store) -> dict[tuple[int, int], str]:
     return {(left, right): decision for left, right, decision in rows}
 
 
-def decide(store: Store, left: int, right: int, decision: str, actor: str) -> None:
-    """Record that staff want two records joined or kept apart."""
-    low, high = sorted((left, right))
+def decide(store: Store, pairs: Iterable[tuple[int, int]], decision: str, actor: str) -> None:
+    """Record, in one unit of work, that staff want each pair of records joined or kept apart."""
     with store.write() as connection:
-        _decide(connection, low, high, decision, actor)
+        for left, right in pairs:
+            low, high = sorted((left, right))
+            _decide(connection, low, high, decision, actor)
 
 
 def _decide(connection: Connection, low: int, high: int, decision: str, actor: str) -> None:

@@ -241,8 +241,7 @@ def split_out(store: Store, profile_id: int, record_id: int, actor: str) -> None
     """Take one record out of a profile for good: staff decide it is apart
     from every other record there, and the profile is re-clustered."""
     others = [other for other in linking.records_of_profiles(store, [profile_id]) if other != record_id]
-    for other in others:
-        linking.decide(store, record_id, other, "apart", actor)
+    linking.decide(store, [(record_id, other) for other in others], "apart", actor)
     resolve_new(store, [record_id, *others], actor)
 
 
@@ -252,7 +251,7 @@ def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: s
     second = linking.records_of_profiles(store, [other_profile_id])
     if not first or not second:
         raise NotFound("One of the two profiles does not exist.")
-    linking.decide(store, first[0], second[0], "join", actor)
+    linking.decide(store, [(first[0], second[0])], "join", actor)
     resolve_new(store, [*first, *second], actor)
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cdp import blocking, linking
+from cdp import audit, blocking, linking
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import create_key_file
 from cdp.personal import SealBroken
 from cdp.store import Store, create_store
-from identity.resolve import resolve_all, resolve_new
+from identity.resolve import resolve_all, resolve_new, split_out
 from tests.helpers import count_rows, write_file
 
 SHOP = (
@@ -72,8 +72,8 @@ def test_evidence_is_kept_for_every_join(shop_and_newsletter: Store) -> None:
 
 def test_staff_apart_is_never_undone_and_staff_join_always_holds(shop_and_newsletter: Store) -> None:
     ids = {record.source_id: record.id for record in linking.records(shop_and_newsletter).values()}
-    linking.decide(shop_and_newsletter, ids["S1"], ids["N1"], "apart", actor="dpo")
-    linking.decide(shop_and_newsletter, ids["S3"], ids["N2"], "join", actor="sales")
+    linking.decide(shop_and_newsletter, [(ids["S1"], ids["N1"])], "apart", actor="dpo")
+    linking.decide(shop_and_newsletter, [(ids["S3"], ids["N2"])], "join", actor="sales")
     resolve_all(shop_and_newsletter, actor="test")
     resolve_all(shop_and_newsletter, actor="test")
     groups = people(shop_and_newsletter)
@@ -265,3 +265,30 @@ def test_a_record_that_does_not_open_stops_a_batch_run_in_workers_naming_it(
     with pytest.raises(SealBroken, match=r"source_record.payload #8 does not open"):
         resolve_all(store, actor="test", processes=True)
     assert count_rows(store, "blocking_key") == 0 and count_rows(store, "profile") == 10
+
+
+def test_split_out_records_its_decisions_in_one_unit_of_work(
+    shop_and_newsletter: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = shop_and_newsletter
+    import_file(
+        store, write_file(tmp_path, "crm.csv", "ID;Vorname;Nachname;E-Mail\nC1;Max;Müller;max@example.de\n"), "crm"
+    )
+    resolve_all(store, actor="test")
+    [max_profile] = {record.profile_id for record in linking.records(store).values() if record.source_id == "C1"}
+    members = linking.records_of_profiles(store, [max_profile])
+    assert len(members) == 3
+    written = []
+    real_record = audit.record
+
+    def failing_on_the_second(connection, *args, **kwargs):
+        written.append(args)
+        if len(written) == 2:
+            raise RuntimeError("failed half-way")
+        return real_record(connection, *args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", failing_on_the_second)
+    with pytest.raises(RuntimeError):
+        split_out(store, max_profile, members[0], "sales")
+    assert linking.decisions(store) == {}
+    assert linking.records_of_profiles(store, [max_profile]) == members
