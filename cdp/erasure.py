@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -41,21 +42,10 @@ class Erased:
     profile_kept_restricted: bool
 
 
-def erase_profile(
-    store: Store,
-    profile_id: int,
-    actor: str,
-    *,
-    keep_purchases_since: str | None,
-    request_id: int | None = None,
-    suppress: bool = True,
-) -> Erased:
-    """Erase one profile in a unit of work of its own (see ``purge_profile``)."""
+def erase_profile(store: Store, profile_id: int, actor: str, **options: Any) -> Erased:
+    """Erase one profile in a unit of work of its own; ``options`` as ``purge_profile`` takes them."""
     with store.write() as connection:
-        return purge_profile(
-            store, connection, profile_id, actor, keep_purchases_since=keep_purchases_since,
-            request_id=request_id, suppress=suppress,
-        )  # fmt: skip
+        return purge_profile(store, connection, profile_id, actor, **options)
 
 
 def purge_profile(

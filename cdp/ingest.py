@@ -83,7 +83,7 @@ def import_file(
     Large files are normalised in worker processes; only a single-threaded
     caller such as the CLI may use this.
     """
-    data = _read_bytes(path)
+    data = read_bytes(path)
     return import_data(
         store,
         str(path),
@@ -163,7 +163,8 @@ def check_source_name(source: str) -> None:
         )
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """The bytes of an import file, or ``ImportRejected`` saying why it cannot be read."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -172,6 +173,10 @@ def _read_bytes(path: Path) -> bytes:
         raise ImportRejected(str(path), [(None, "is a folder, not a file")]) from None
     except PermissionError:
         raise ImportRejected(str(path), [(None, "cannot be read (permission denied)")]) from None
+    except OSError as error:
+        raise ImportRejected(
+            str(path), [(None, f"cannot be read ({error.strerror or 'input/output error'})")]
+        ) from None
 
 
 def resolve_mapping(table: Table, overrides: dict[str, str], where: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from cdp import spreadsheet
 from cdp.cli import opened_store
 from cdp.errors import InvalidValue
 from cdp.store import Store
-from consent import access, ledger, requests, retention, segments
+from consent import access, imports, ledger, requests, retention, segments
 
 ACTOR = "cli"
 
@@ -66,6 +66,31 @@ def consent_grant(**change) -> None:
 def consent_withdraw(**change) -> None:
     """Record that PROFILE_ID withdrew consent; exports leave them out from now on."""
     _record_by_staff("withdrawn", **change)
+
+
+@consent.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--purpose", required=True, help="What the list is for, such as newsletter (see CDP_PURPOSES).")
+@click.option("--channel", required=True, type=click.Choice(ledger.CHANNELS))
+@click.option(
+    "--status",
+    type=click.Choice(["granted", "withdrawn"]),
+    default=None,
+    help="For files without a status column: what every row says.",
+)
+def consent_import(file: Path, purpose: str, channel: str, status: str | None) -> None:
+    """Import consent from a newsletter tool's export (Mailchimp, CleverReach, a German list, …).
+
+    Each row names a person by email and says subscribed or not, usually
+    with the double-opt-in time, which is kept as proof. All rows or none:
+    an unknown email, status or date stops the import with its line named.
+    Importing the same file again adds nothing.
+    """
+    counts = imports.import_consent(store_of(), file, purpose, channel, ACTOR, status)
+    click.echo(
+        f"Imported consent from {counts['rows']} row(s): {counts['events']} new event(s), "
+        f"{counts['unchanged']} already recorded."
+    )
 
 
 @consent.command(name="show")

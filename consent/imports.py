@@ -17,6 +17,7 @@ from pathlib import Path
 from cdp import normalise
 from cdp.errors import FormatError, ImportRejected, InvalidValue
 from cdp.files import read_table
+from cdp.ingest import read_bytes
 from cdp.store import Store
 from consent import ledger, repository
 
@@ -40,9 +41,7 @@ def import_consent(
     """Import one export; ``status`` (granted/withdrawn) applies to every row when the file has no status column."""
     ledger.check(purpose, channel, status or "granted", "consent")
     try:
-        table = read_table(path, path.read_bytes())
-    except FileNotFoundError:
-        raise ImportRejected(str(path), [(None, "no such file")]) from None
+        table = read_table(path, read_bytes(path))
     except FormatError as error:
         raise ImportRejected(str(path), [(error.line, error.reason)]) from None
     mapping = _mapping(table.columns)

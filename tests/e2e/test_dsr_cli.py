@@ -155,3 +155,17 @@ def test_after_erasure_through_the_cli_no_file_the_program_wrote_holds_a_marker(
         assert not [m for m in markers if m.encode() in content or m.encode("utf-16-le") in content], path
     shown = _ok(data, "dsr", "show", "1")
     assert not [m for m in markers if m in shown.lower()], "the open access request shows no erased data"
+
+
+def test_consent_import_takes_a_newsletter_export_and_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    data = _setup(tmp_path)
+    export = "E-Mail-Adresse;Status;Bestätigt am\nanna@example.org;angemeldet;05.03.2024\n"
+    path = write_file(tmp_path / "in", "newsletter.csv", export)
+    args = ("--purpose", "newsletter", "--channel", "email")
+    out = _ok(data, "consent", "import", str(path), *args)
+    assert "Imported consent from 1 row(s): 1 new event(s), 0 already recorded." in out
+    assert "0 already" not in _ok(data, "consent", "import", str(path), *args)
+    assert "granted" in _ok(data, "consent", "show", _profile_of(data, "K1"))
+    for bad in (tmp_path / "missing.csv", tmp_path / "in"):
+        refused = run_cdp(data, "consent", "import", str(bad), *args)
+        assert refused.returncode in (2, 4) and "Traceback" not in refused.stderr and "unexpected" not in refused.stderr
