@@ -37,6 +37,7 @@ from cdp.config import Paths
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import NotAStore, SchemaOutdated, StoreError, StoreNotFound
 from cdp.keys import MasterKey
+from cdp.processes import pid_running
 from cdp.schema import blocking_key, search_token, store_meta
 from cdp.store import APP_NAME, Store, open_store
 from cdp.vault import Vault
@@ -167,18 +168,8 @@ def _remove_abandoned(folder: Path, name: str) -> None:
     """Remove partial copies of ``name`` left in ``folder`` by processes that no longer run."""
     for path in folder.glob(f".{glob.escape(name)}.*{PARTIAL}"):
         owner = path.name.removeprefix(f".{name}.").split(".", 1)[0]
-        if owner.isdigit() and not _running(int(owner)):
+        if owner.isdigit() and not pid_running(int(owner)):
             _remove_with_sidecars(path)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove_with_sidecars(path: Path) -> None:

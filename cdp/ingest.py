@@ -321,8 +321,8 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
     The new records are sealed and hashed first, outside the write lock, for
     the ids they will get; if another writer changed what that assumed in the
     meantime, they are made again under the lock. Data keys for new records
-    are created in the vault (its own file); if the store's transaction fails
-    they are destroyed again.
+    are created in the vault (its own file) and follow the unit of work: kept
+    if it commits, discarded if it fails (``Store.keys_follow``).
     """
     result = ImportResult(source=source, rows=len(rows))
     key_ids: list[bytes] = []
@@ -334,6 +334,7 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
         with store.write(bulk=True) as connection:
             if _basis(connection, source, rows) != plan.basis:
                 plan = _plan(store, connection, source, rows, stamp, key_ids)
+            store.keys_follow(connection, key_ids)
             result.suppressed = len(plan.held_back)
             for table in (profile, source_record, identifier, search_token):
                 insert_values(connection, table, *plan.tables[table.name])
@@ -349,7 +350,7 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
             _log_run(connection, result, run)
         committed = True
     finally:
-        # Only keys of records that were never committed may go.
+        # Keys made before the unit of work took them over (it may never have begun) go here.
         if key_ids and not committed:
             store.personal.discard_keys(key_ids)
     return result

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from cdp.processes import pid_running
+
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -55,9 +57,7 @@ def _end_with(parent: int) -> None:
     """End this worker at once when the process that started it has ended."""
     while True:
         time.sleep(0.5)
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
+        if not pid_running(parent):
             os._exit(1)
 
 

@@ -65,9 +65,9 @@ class PersonalData:
         return list(keys)
 
     def discard_keys(self, key_ids: Iterable[bytes]) -> None:
-        """Destroy keys whose records were never written (a rolled-back import)."""
+        """Delete keys whose records were never written (a unit of work that rolled back)."""
         ids = list(key_ids)
-        self.vault.destroy_keys(ids)
+        self.vault.discard_keys(ids)
         for key_id in ids:
             self._ciphers.pop(key_id, None)
 

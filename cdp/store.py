@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
-from cdp import audit, locking, migrate
+from cdp import audit, locking, migrate, schema
 from cdp.bookkeeping import Bookkeeping
 from cdp.clock import now
 from cdp.config import Paths
@@ -35,6 +35,7 @@ DEFAULT_CACHE_KIB = 65_536
 BULK_CACHE_KIB = 524_288
 # How long a unit of work waits for the write lock (an import holds it for about 10 s per 100,000 rows).
 WAIT_SECONDS = 60.0
+NEW_KEYS = "new_keys"  # key in the connection's info: data keys made for its unit of work
 DESTROY = "keys_to_destroy"  # key in the connection's info: data keys to destroy as its unit of work commits
 BUSY = "The store is busy with a long task (such as a large import); please try again in a minute. Nothing was changed."
 
@@ -85,19 +86,41 @@ class Store:
                 outside_transaction(connection, f"PRAGMA busy_timeout = {int(left * 1000)}")
                 if bulk:
                     outside_transaction(connection, f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+                committed = False
                 try:
                     with _begun(connection):
                         yield connection
                         self._destroy_keys(connection)
+                    committed = True
                     self._erasure_committed(connection)
                     self._anchor(connection)
                 finally:
+                    self._settle_new_keys(connection, committed)
                     connection.info.pop(audit.PENDING, None)
                     connection.info.pop(DESTROY, None)
                     if bulk:
                         outside_transaction(connection, f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
         finally:
             self._writer.release()
+
+    def new_keys(self, connection: Connection, count: int) -> list[bytes]:
+        """``count`` new data keys for rows the unit of work of ``connection`` writes (see ``keys_follow``)."""
+        key_ids = self.personal.new_keys(count)
+        self.keys_follow(connection, key_ids)
+        return key_ids
+
+    def keys_follow(self, connection: Connection, key_ids: Iterable[bytes]) -> None:
+        """Keep these new data keys if the unit of work of ``connection`` commits, discard them if it rolls back.
+
+        Until then the vault notes them as pending for this process; should the
+        process die in between, ``collect_orphan_keys`` deals with them.
+        """
+        connection.info.setdefault(NEW_KEYS, []).extend(key_ids)
+
+    def _settle_new_keys(self, connection: Connection, committed: bool) -> None:
+        key_ids = connection.info.pop(NEW_KEYS, None)
+        if key_ids:
+            (self.personal.vault.settle_keys if committed else self.personal.discard_keys)(key_ids)
 
     def destroy_at_commit(self, connection: Connection, key_ids: Iterable[bytes]) -> None:
         """Destroy these data keys as the unit of work of ``connection`` commits, not before.
@@ -249,10 +272,34 @@ def open_store(paths: Paths, master: MasterKey) -> Store:
         if vault.anchor() is None:
             with engine.connect() as connection:
                 vault.start_anchor(*audit.tail(connection))
+        collect_orphan_keys(engine, vault)
     except BaseException:
         locking.release(lock)
         raise
     return Store(engine, PersonalData(vault), lock)
+
+
+def collect_orphan_keys(engine: Engine, vault: Vault) -> int:
+    """Settle or discard the pending data keys of processes that ended; returns how many were discarded.
+
+    A process killed inside a unit of work leaves the keys it made for it in
+    the vault. Those a committed row refers to are kept; the others sealed
+    nothing that was ever committed and go.
+    """
+    pending = vault.pending_of_ended_processes()
+    if not pending:
+        return 0
+    with engine.connect() as connection:
+        used = {
+            bytes(key_id)
+            for table in schema.metadata.sorted_tables
+            if "key_id" in table.c
+            for (key_id,) in connection.execute(select(table.c.key_id))
+        }
+    orphans = [key_id for key_id in pending if key_id not in used]
+    vault.settle_keys([key_id for key_id in pending if key_id in used])
+    vault.discard_keys(orphans)
+    return len(orphans)
 
 
 def create_store(paths: Paths, master: MasterKey) -> Store:

@@ -23,8 +23,9 @@ from cdp.clock import now as _now
 from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import NotAStore
 from cdp.keys import MasterKey
+from cdp.processes import is_running, this_process
 
-VAULT_VERSION = 2
+VAULT_VERSION = 3
 DATA_KEY_BYTES = 32
 KEY_ID_BYTES = 16
 
@@ -32,11 +33,14 @@ _AUDIT_ANCHOR = (
     "CREATE TABLE audit_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, "
     "head TEXT NOT NULL, keyed_from INTEGER NOT NULL)"
 )
+# Keys made for a unit of work that has not committed yet, with the process that made them (``cdp.processes``).
+_PENDING_KEY = "CREATE TABLE pending_key (key_id BLOB PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID"
 _SCHEMA = (
     "CREATE TABLE data_key (key_id BLOB PRIMARY KEY, key BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE destroyed_key (key_id BLOB PRIMARY KEY, destroyed_at TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE vault_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     _AUDIT_ANCHOR,
+    _PENDING_KEY,
 )
 
 
@@ -75,6 +79,9 @@ class Vault:
             version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
         if version == 1:
             self._upgrade_to_2()
+            version = 2
+        if version == 2:
+            self._upgrade_to_3()
         elif version != VAULT_VERSION:
             raise NotAStore(f"{path} is not a Kundenbild key vault (version {version}).")
 
@@ -86,6 +93,12 @@ class Vault:
                 text("INSERT INTO vault_meta (name, value) VALUES ('audit_key', :a)"), {"a": secrets.token_bytes(32)}
             )
             connection.exec_driver_sql("PRAGMA user_version = 2")
+
+    def _upgrade_to_3(self) -> None:
+        """Version 3 notes keys whose unit of work has not committed (``pending_key``)."""
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql(_PENDING_KEY)
+            connection.exec_driver_sql("PRAGMA user_version = 3")
 
     def anchor(self) -> Anchor | None:
         """Where the audit log ended at the last commit, or ``None`` before it was first anchored."""
@@ -130,17 +143,48 @@ class Vault:
             return connection.execute(text("SELECT value FROM vault_meta WHERE name = :n"), {"n": name}).scalar_one()
 
     def create_keys(self, count: int) -> dict[bytes, bytes]:
-        """``count`` new data keys, committed, as ``{key_id: key}``."""
+        """``count`` new data keys as ``{key_id: key}``, pending for this process until ``settle_keys``."""
         if count == 0:
             return {}
         keys = {secrets.token_bytes(KEY_ID_BYTES): secrets.token_bytes(DATA_KEY_BYTES) for _ in range(count)}
-        now = _now()
+        now, owner = _now(), this_process()
         with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
             connection.exec_driver_sql(
                 "INSERT INTO data_key (key_id, key, created_at) VALUES (?, ?, ?)",
                 [(key_id, key, now) for key_id, key in keys.items()],
             )
+            connection.exec_driver_sql(
+                "INSERT INTO pending_key (key_id, owner) VALUES (?, ?)", [(key_id, owner) for key_id in keys]
+            )
         return keys
+
+    def settle_keys(self, key_ids: Iterable[bytes]) -> None:
+        """These keys' unit of work has committed: they are no longer pending."""
+        rows = [(key_id,) for key_id in key_ids]
+        if not rows:
+            return
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            connection.exec_driver_sql("DELETE FROM pending_key WHERE key_id = ?", rows)
+
+    def pending_of_ended_processes(self) -> list[bytes]:
+        """Pending keys whose process no longer runs: its unit of work either committed or never will."""
+        with self.engine.connect() as connection:
+            owners = [row[0] for row in connection.exec_driver_sql("SELECT DISTINCT owner FROM pending_key")]
+            ended = [owner for owner in owners if not is_running(owner)]
+            return [
+                bytes(row[0])
+                for owner in ended
+                for row in connection.exec_driver_sql("SELECT key_id FROM pending_key WHERE owner = ?", (owner,))
+            ]
+
+    def discard_keys(self, key_ids: Iterable[bytes]) -> None:
+        """Delete keys that sealed nothing that was ever committed (no trace in the erasure log)."""
+        rows = [(key_id,) for key_id in key_ids]
+        if not rows:
+            return
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as connection, connection.begin():
+            for statement in ("DELETE FROM data_key WHERE key_id = ?", "DELETE FROM pending_key WHERE key_id = ?"):
+                connection.exec_driver_sql(statement, rows)
 
     def keys(self, key_ids: Iterable[bytes]) -> dict[bytes, bytes]:
         """The keys that still exist among ``key_ids``."""

@@ -125,6 +125,7 @@ def test_a_vault_from_before_the_keyed_chain_anchors_the_old_log_and_keys_the_ne
     vault = store.personal.vault
     with vault.engine.connect() as connection, connection.begin():
         connection.exec_driver_sql("DROP TABLE audit_anchor")
+        connection.exec_driver_sql("DROP TABLE pending_key")
         connection.exec_driver_sql("DELETE FROM vault_meta WHERE name = 'audit_key'")
         connection.exec_driver_sql("PRAGMA user_version = 1")
     store.close()

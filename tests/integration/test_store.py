@@ -113,3 +113,29 @@ def test_store_behind_the_code_asks_for_migrate(store: Store, paths: Paths) -> N
     store.close()
     with pytest.raises(SchemaOutdated, match="cdp migrate"):
         open_store(paths, load_master_key(paths))
+
+
+def test_a_version_2_vault_is_upgraded_to_note_pending_keys(store: Store, paths: Paths) -> None:
+    vault = store.personal.vault
+    with vault.engine.connect() as connection, connection.begin():
+        connection.exec_driver_sql("DROP TABLE pending_key")
+        connection.exec_driver_sql("PRAGMA user_version = 2")
+    store.close()
+    reopened = open_store(paths, load_master_key(paths))
+    try:
+        with reopened.write() as connection:
+            reopened.new_keys(connection, 3)
+        with reopened.personal.vault.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA user_version").scalar_one() == 3
+            assert connection.exec_driver_sql("SELECT count(*) FROM data_key").scalar_one() == 3
+            assert connection.exec_driver_sql("SELECT count(*) FROM pending_key").scalar_one() == 0
+    finally:
+        reopened.close()
+
+
+def test_keys_made_for_a_unit_of_work_that_rolls_back_are_discarded(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.write() as connection:
+        store.new_keys(connection, 5)
+        raise RuntimeError("half-way")
+    with store.personal.vault.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM data_key").scalar_one() == 0
