@@ -8,8 +8,8 @@ encrypted with its own salt and opens only with the store key. The whole copy
 is one backup step, which holds one read transaction on the source: in WAL
 mode writers carry on meanwhile, and the copy is the state of one moment.
 
-In the copy the derived tables (``search_token``, ``blocking_key``: keyed
-hashes rebuilt from the source records) are emptied and the file is vacuumed,
+In the copy the derived tables (marked in ``cdp.schema``, such as the keyed
+hashes for search, rebuilt from the source records) are emptied and the file is vacuumed,
 so it holds no free pages, and left in rollback-journal mode as one file.
 
 The key vault is deliberately not part of a backup. Data keys stay out of
@@ -34,15 +34,14 @@ from sqlalchemy import Engine, select
 
 from cdp import audit, locking, migrate
 from cdp.config import Paths
-from cdp.engine import encrypted_engine, probe
+from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import NotAStore, SchemaOutdated, StoreError, StoreNotFound
 from cdp.keys import MasterKey
 from cdp.processes import pid_running
-from cdp.schema import blocking_key, search_token, store_meta
+from cdp.schema import derived_tables, store_meta
 from cdp.store import APP_NAME, Store, open_store
 from cdp.vault import Vault
 
-DERIVED_TABLES = (search_token.name, blocking_key.name)
 SIDECARS = ("-wal", "-shm", "-journal")
 # Folds the WAL into the file and removes it: a copy is one self-contained file.
 SINGLE_FILE = "PRAGMA journal_mode = DELETE"
@@ -83,7 +82,7 @@ def restore(paths: Paths, master: MasterKey, source: Path) -> Store:
     holds the store alone (``cdp.locking``) or refuses with ``StoreInUse``.
     The caller must then replay the erasure log on the returned store, since
     the backup may hold people erased after it was taken, and rebuild the
-    derived indexes (``search_token``, ``blocking_key``), which a backup lacks.
+    derived tables (``cdp.schema.derived_tables``), which a backup lacks.
     """
     source = Path(source)
     key = master.sqlcipher_key("store")
@@ -197,20 +196,18 @@ def _copy(source: Engine, destination: Path, key: str) -> Engine:
 
 
 def _derived_tables(engine: Engine) -> list[str]:
+    """The derived tables (``cdp.schema.DERIVED``) that the copy, at its own schema revision, has."""
     with engine.connect() as connection:
         tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
-    return [table for table in DERIVED_TABLES if table in tables]
+    return [table.name for table in derived_tables() if table.name in tables]
 
 
 def _outside_transaction(engine: Engine, *statements: str) -> None:
-    """Run ``statements`` on a driver connection, where no transaction is begun
-    for them (``VACUUM`` and changing the journal mode refuse to run in one)."""
-    raw = engine.raw_connection()
-    try:
+    """Run ``statements`` where no transaction is begun for them (``VACUUM`` and
+    changing the journal mode refuse to run in one)."""
+    with engine.connect() as connection:
         for statement in statements:
-            raw.driver_connection.execute(statement).fetchall()
-    finally:
-        raw.close()
+            outside_transaction(connection, statement)
 
 
 def _publish(staged: Path, target: Path) -> None:

@@ -22,12 +22,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from cdp import audit
 from cdp.clock import now
 from cdp.errors import NotFound
-from cdp.schema import identifier, interaction, profile, source_record, suppression
+from cdp.schema import dependents, identifier, interaction, profile, source_record, suppression
 from cdp.store import Store
 
 
@@ -182,11 +182,9 @@ def _kept_purchases(connection: Connection, record_ids: list[int], cutoff: str |
 
 def _reduce_to_hold(connection: Connection, record_id: int) -> None:
     """Keep the record only as the anchor of kept purchases: no content, no way to find it."""
-    for table_name in ("identifier", "search_token", "blocking_key", "consent_event", "profile_attribute"):
-        connection.exec_driver_sql(f"DELETE FROM {table_name} WHERE source_record_id = ?", (record_id,))
-    connection.exec_driver_sql(
-        "DELETE FROM profile_link WHERE left_record_id = ? OR right_record_id = ?", (record_id, record_id)
-    )
+    for table, columns in dependents(source_record):
+        if table is not interaction:
+            connection.execute(delete(table).where(or_(*(column == record_id for column in columns))))
     connection.execute(
         update(source_record)
         .where(source_record.c.id == record_id)

@@ -29,6 +29,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+# ``Table.info`` of tables rebuilt from the source records at will: a backup
+# leaves them out, a restore rebuilds them.
+DERIVED = {"derived": True}
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -228,6 +232,7 @@ search_token = Table(
     ),
     Index("ix_search_token_source_record_id", "source_record_id"),
     sqlite_with_rowid=False,
+    info=DERIVED,
 )
 
 # Why two source records sit in one profile: the method, the score and the
@@ -292,6 +297,7 @@ blocking_key = Table(
     ),
     Index("ix_blocking_key_source_record_id", "source_record_id"),
     sqlite_with_rowid=False,
+    info=DERIVED,
 )
 
 # Consent, append-only: each grant or withdrawal for a purpose and channel,
@@ -377,3 +383,18 @@ retention_rule = Table(
     Column("updated_at", Text, nullable=False),
     CheckConstraint("months > 0", name="months"),
 )
+
+
+def derived_tables() -> list[Table]:
+    """The tables marked ``DERIVED``."""
+    return [table for table in metadata.sorted_tables if table.info.get("derived")]
+
+
+def dependents(parent: Table) -> list[tuple[Table, list[Column]]]:
+    """Every table with a foreign key to ``parent``, and its columns that refer to it."""
+    found = []
+    for table in metadata.sorted_tables:
+        columns = [key.parent for key in table.foreign_keys if key.column.table is parent]
+        if columns:
+            found.append((table, columns))
+    return found
