@@ -10,7 +10,7 @@ N profiles and M purchases (one source record per profile):
   purchases within the purchases rule (the default rule keeps them all, so
   each erased profile stays as a restricted one with bare purchase facts);
   then, separately, the full request path ``open_request`` ->
-  ``confirm_subject`` -> ``verify`` -> ``erase`` from ``consent.requests``;
+  ``confirm_subject`` -> ``verify`` -> ``erase`` from ``consent.dsr``;
 * retention: with the purchases rule shortened so that about ``--due-share``
   of the purchases are older than its cutoff, ``consent.retention.run`` dry,
   then for real: time and what each category had due. Idle prospects are
@@ -55,7 +55,7 @@ from cdp.erasure import erase_profile
 from cdp.keys import load_master_key
 from cdp.schema import interaction, profile
 from cdp.store import Store, open_store
-from consent import access, requests, retention
+from consent import access, dsr, retention
 
 ACTOR = "bench"
 
@@ -187,11 +187,11 @@ def request_path(store: Store, profile_id: int) -> dict[str, float]:
     """One erasure request from intake to done; milliseconds per step."""
     steps: dict[str, float] = {}
     steps["open_request"], request_id = timed(
-        lambda: requests.open_request(store, "erasure", {"name": "Bench Person"}, date.today(), ACTOR)
+        lambda: dsr.open_request(store, "erasure", {"name": "Bench Person"}, date.today(), ACTOR)
     )
-    steps["confirm_subject"], _ = timed(lambda: requests.confirm_subject(store, request_id, profile_id, ACTOR))
-    steps["verify"], _ = timed(lambda: requests.verify(store, request_id, "known_email", ACTOR))
-    steps["erase"], _ = timed(lambda: requests.erase(store, request_id, ACTOR))
+    steps["confirm_subject"], _ = timed(lambda: dsr.confirm_subject(store, request_id, profile_id, ACTOR))
+    steps["verify"], _ = timed(lambda: dsr.verify(store, request_id, "known_email", ACTOR))
+    steps["erase"], _ = timed(lambda: dsr.erase(store, request_id, ACTOR))
     return steps
 
 

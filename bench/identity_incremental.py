@@ -29,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from identity_data import generate
 from identity_quality import importable
 
-from cdp import linking
 from cdp.config import Paths
 from cdp.ingest import import_data
 from cdp.keys import MasterKey
+from cdp.records import profile_of_record, records_of_profiles
 from cdp.store import create_store, open_store
+from identity import store as identity_store
 from identity.resolve import resolve_all, resolve_new
 
 
@@ -121,7 +122,9 @@ def main() -> None:
         person_of = {(source, fields["id"]): person for source, fields, person in kept}
         profile_people: dict[int, set[int]] = {}
         together, per_profile, per_person = Counter(), Counter(), Counter()
-        for source, record_id, profile_id in linking.export_links(store):
+        with store.read() as tx:
+            exported = identity_store.export_links(tx, store.personal)
+        for source, record_id, profile_id in exported:
             person = person_of[(source, record_id)]
             profile_people.setdefault(profile_id, set()).add(person)
             together[(profile_id, person)] += 1
@@ -134,8 +137,9 @@ def main() -> None:
             began = time.perf_counter()
             resolve_new(store, result.new_record_ids, actor="bench")
             timings.append((time.perf_counter() - began) * 1000)
-            profile_id = linking.profile_of_record(store, result.new_record_ids[0])
-            others = linking.records_of_profiles(store, [profile_id])
+            with store.read() as tx:
+                profile_id = profile_of_record(tx, result.new_record_ids[0])
+                others = records_of_profiles(tx, [profile_id])
             known = any(person in people for people in profile_people.values())
             has_duplicate += known
             if known:

@@ -2,7 +2,7 @@
 
 The records of ``bench/identity_data.py`` go through Kundenbild's real path:
 ``import_data`` (JSON Lines per source, into an encrypted store), then
-``identity.resolve.resolve_all``, then ``cdp.linking.export_links``; the
+``identity.resolve.resolve_all``, then ``identity.store.export_links``; the
 exported profile ids are scored against the truth as pairwise precision,
 recall and F1, exactly as ``bench/identity_peers.py`` scores Splink and
 recordlinkage. Values the importer would reject (an OCR error can make a
@@ -27,13 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from identity_data import generate, score
 
-from cdp import linking
 from cdp.config import Paths
 from cdp.errors import InvalidValue
 from cdp.fields import normalise_contact
 from cdp.ingest import import_data
 from cdp.keys import MasterKey
 from cdp.store import create_store
+from identity import store as identity_store
 from identity.resolve import resolve_all
 
 CONTACT_KEYS = ("first_name", "last_name", "birth_date", "email", "phone", "street", "house_number", "postcode",
@@ -76,7 +76,9 @@ def run(records: list[dict], truth: list[int]) -> dict:
         imported = time.perf_counter()
         resolve_all(store, actor="bench", processes=True)
         resolved = time.perf_counter()
-        profile_of = {(source, record_id): profile for source, record_id, profile in linking.export_links(store)}
+        with store.read() as tx:
+            exported = identity_store.export_links(tx, store.personal)
+        profile_of = {(source, record_id): profile for source, record_id, profile in exported}
         store.close()
     labels = [profile_of[(record["source"], record["record_id"])] for record, _ in kept]
     return {

@@ -54,12 +54,12 @@ from faker.providers.person.de_DE import Provider as GermanNames
 from sqlalchemy import func, select
 
 from cdp import profiles
-from cdp.accounts import AccountError, add_user
 from cdp.config import Paths
 from cdp.ingest import import_data
 from cdp.keys import create_key_file, load_master_key
 from cdp.normalise import fold
 from cdp.schema import interaction, profile
+from cdp.staff.accounts import AccountError, add_user
 from cdp.store import Store, create_store, open_store
 
 HOST = "127.0.0.1"

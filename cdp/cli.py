@@ -19,14 +19,15 @@ import click
 from tqdm import tqdm
 
 from cdp import audit_view, backup, config, erasure, logs, migrate, search
-from cdp.accounts import ROLES, add_user, disable_user, list_users
 from cdp.demo import build_demo
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import AuditBroken, CdpError, ConfigError, FollowUpFailed, StoreNotFound
 from cdp.ingest import KINDS, AfterImport, ImportResult, import_file
 from cdp.keys import create_key_file, load_master_key
+from cdp.staff.accounts import add_user, disable_user, list_users
+from cdp.staff.roles import ROLES
+from cdp.staff.tokens import create_token, list_tokens, revoke_token
 from cdp.store import Store, create_store, open_store
-from cdp.tokens import create_token, list_tokens, revoke_token
 
 
 @dataclass(frozen=True)

@@ -146,10 +146,3 @@ class AuditBroken(CdpError):
     """The audit log's hash chain does not hold: an entry was changed or removed."""
 
     exit_code = 7
-
-
-class RequestNotReady(CdpError):
-    """A data-subject request cannot be carried out yet (no confirmed profile, identity not verified, or closed)."""
-
-    http_status = 409
-    exit_code = 6

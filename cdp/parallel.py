@@ -28,8 +28,10 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 
 CHUNK = 2000
-# Imported once by the fork server, so that each worker starts with them.
-PRELOAD = ["cdp.ingest", "cdp.linking"]
+# Imported once by the fork server, so that each worker starts with them: the core modules whose
+# functions workers run (``cdp.records``: ``map_records``'s reading). The module of a function an
+# area hands in is loaded by each worker as it unpickles the function; the core names no area's.
+PRELOAD = ["cdp.ingest", "cdp.records"]
 
 
 def worker_pool(

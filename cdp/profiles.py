@@ -1,8 +1,8 @@
 """Unified profiles: what staff see of one person, assembled from source records.
 
-A profile's golden record takes, for each field, the value a rule chose (a
-row in ``profile_attribute``) or else the most recently seen one; every other
-value stays visible as an alternative, each with its source and the time it
+A profile's golden record takes, for each field, the value its survivorship
+rule chooses (``cdp.survivorship``); every other value stays visible as an
+alternative, each with its source and the time it
 was seen. Salutation preferences set by staff win over imported ones.
 ``read_for`` records in the audit log that a person read a profile; every
 change is recorded there too.
@@ -21,13 +21,12 @@ from cdp.errors import InvalidValue, NotFound
 from cdp.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
 from cdp.personal import Place
 from cdp.salutation import GENDERS, Addressee, gender_from
-from cdp.schema import identifier, interaction, profile, profile_attribute, search_token, source_record
+from cdp.schema import identifier, interaction, profile, search_token, source_record
 from cdp.search import SearchIndex
+from cdp.staff.roles import SEES_RESTRICTED
 from cdp.store import Store, bulk_insert
 
 PER_PAGE = 20
-# Roles that may see a profile whose processing is restricted (Art. 18 GDPR).
-SEES_RESTRICTED = ("dpo", "admin")
 ADDRESS_FORMS = ("du", "Sie", "unknown")
 LANGUAGES = ("de", "en")
 
@@ -150,15 +149,10 @@ def _load(store: Store, connection: Connection, profile_id: int) -> Profile:
 
 
 def _load_many(store: Store, connection: Connection, profile_ids: list[int]) -> list[Profile]:
-    """The profiles with these ids, in the order given, in three queries."""
+    """The profiles with these ids, in the order given, in two queries."""
     rows = connection.execute(select(profile).where(profile.c.id.in_(profile_ids))).all()
     records = connection.execute(
         select(source_record).where(source_record.c.profile_id.in_(profile_ids)).order_by(source_record.c.id)
-    ).all()
-    chosen = connection.execute(
-        select(profile_attribute.c.profile_id, profile_attribute.c.field, profile_attribute.c.source_record_id).where(
-            profile_attribute.c.profile_id.in_(profile_ids)
-        )
     ).all()
     store.personal.preload(bytes(record.key_id) for record in records)
     by_id = {row.id: _profile(row) for row in rows}
@@ -171,9 +165,8 @@ def _load_many(store: Store, connection: Connection, profile_ids: list[int]) -> 
         for name, value in payload.get("fields", {}).items():
             seen = payload.get("seen", {}).get(name, record.updated_at)
             observations[record.profile_id].setdefault(name, []).append(Observed(value, record.source, record.id, seen))
-    choices = {(row.profile_id, row.field): row.source_record_id for row in chosen}
     for profile_id, fields in observations.items():
-        _choose(by_id[profile_id], fields, choices)
+        _choose(by_id[profile_id], fields)
     return [by_id[profile_id] for profile_id in profile_ids if profile_id in by_id]
 
 
@@ -242,10 +235,10 @@ def _profile(row) -> Profile:
     return result
 
 
-def _choose(result: Profile, observations: dict[str, list[Observed]], choices: dict[tuple[int, str], int]) -> None:
+def _choose(result: Profile, observations: dict[str, list[Observed]]) -> None:
     result.observations = observations
     for name, values in observations.items():
-        golden = _golden(name, values, choices.get((result.id, name)))
+        golden = survivorship.choose(name, values, source_trust())
         result.fields[name] = golden
         result.alternatives[name] = _distinct([value for value in values if value is not golden], golden.value)
 
@@ -253,14 +246,6 @@ def _choose(result: Profile, observations: dict[str, list[Observed]], choices: d
 def _open_record(store: Store, record) -> dict:
     place = Place("source_record", "payload", record.id)
     return store.personal.open(bytes(record.key_id), place, bytes(record.payload)) or {}
-
-
-def _golden(name: str, values: list[Observed], chosen_record: int | None) -> Observed:
-    """A staff or rule choice stored for the profile, else the field's survivorship rule."""
-    for value in values:
-        if value.record_id == chosen_record:
-            return value
-    return survivorship.choose(name, values, source_trust())
 
 
 def source_trust() -> tuple[str, ...]:

@@ -99,24 +99,6 @@ identifier = Table(
     Index("ix_identifier_profile_id", "profile_id"),
 )
 
-# Which source record supplies each field of a profile's golden record, and
-# why. Values are not repeated here; they stay sealed in the source record.
-profile_attribute = Table(
-    "profile_attribute",
-    metadata,
-    Column("profile_id", Integer, ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True),
-    Column("field", Text, primary_key=True),
-    Column(
-        "source_record_id",
-        Integer,
-        ForeignKey("source_record.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("rule", Text, nullable=False),
-    Column("chosen_at", Text, nullable=False),
-    Index("ix_profile_attribute_source_record_id", "source_record_id"),
-)
-
 interaction = Table(
     "interaction",
     metadata,

@@ -18,9 +18,10 @@ import re
 
 from sqlalchemy import Connection, delete, select
 
-from cdp import linking, normalise
+from cdp import normalise
 from cdp.errors import InvalidValue
 from cdp.personal import PersonalData
+from cdp.records import records
 from cdp.schema import search_token, source_record
 from cdp.store import Store, bulk_insert
 
@@ -131,7 +132,9 @@ class SearchIndex:
 def rebuild(store: Store) -> int:
     """Write the whole search index anew from the source records (after a restore); returns its rows."""
     index = SearchIndex(store.personal)
-    rows = [row for record in linking.records(store).values() for row in index.rows(record.id, record.fields)]
+    with store.read() as tx:
+        found = records(tx, store.personal).values()
+    rows = [row for record in found for row in index.rows(record.id, record.fields)]
     rows = sorted({(row["digest"], row["source_record_id"]) for row in rows})
     with store.write(bulk=True) as connection:
         connection.execute(delete(search_token))

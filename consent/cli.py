@@ -19,7 +19,8 @@ from cdp import spreadsheet
 from cdp.cli import opened_store
 from cdp.errors import InvalidValue
 from cdp.store import Store
-from consent import access, imports, ledger, requests, retention, segments
+from consent import access, imports, ledger, retention, segments
+from consent import dsr as subject_requests  # the name dsr is the command group below
 
 ACTOR = "cli"
 
@@ -112,7 +113,7 @@ def dsr() -> None:
 
 
 @dsr.command(name="open")
-@click.option("--kind", required=True, type=click.Choice(requests.KINDS))
+@click.option("--kind", required=True, type=click.Choice(subject_requests.KINDS))
 @click.option("--received", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date of receipt (default today).")
 def dsr_open(kind: str, received) -> None:
     """Open a request; the requester's details come on standard input.
@@ -123,8 +124,8 @@ def dsr_open(kind: str, received) -> None:
     details = _read_requester(sys.stdin.read())
     received_on = received.date() if received else date.today()
     store = store_of()
-    request_id = requests.open_request(store, kind, details, received_on, ACTOR)
-    request = requests.load(store, request_id)
+    request_id = subject_requests.open_request(store, kind, details, received_on, ACTOR)
+    request = subject_requests.load(store, request_id)
     click.echo(f"Opened request {request_id} ({kind}), due {request.due_on.isoformat()}.")
     _show_candidates(store, request_id)
 
@@ -150,7 +151,7 @@ def _read_requester(text: str) -> dict:
 
 
 def _show_candidates(store, request_id: int) -> None:
-    found = requests.candidates(store, request_id)
+    found = subject_requests.candidates(store, request_id)
     if not found:
         click.echo("No matching profile found.")
     for profile in found:
@@ -163,7 +164,7 @@ def _show_candidates(store, request_id: int) -> None:
 def dsr_list(include_closed: bool) -> None:
     """Requests, the most urgent first."""
     today = date.today()
-    for request in requests.inbox(store_of(), include_closed):
+    for request in subject_requests.inbox(store_of(), include_closed):
         click.echo(f"{request.id:5}  {request.kind:13} received {request.received_on}  due {request.due_on}  "
                    f"{request.urgency(today)}")  # fmt: skip
 
@@ -173,7 +174,7 @@ def dsr_list(include_closed: bool) -> None:
 def dsr_show(request_id: int) -> None:
     """One request: requester, deadline, verification, confirmed profiles, candidates."""
     store = store_of()
-    request = requests.load(store, request_id)
+    request = subject_requests.load(store, request_id)
     click.echo(f"Request {request.id}: {request.kind}, {request.status}, received {request.received_on}, "
                f"due {request.due_on} ({request.urgency(date.today())})")  # fmt: skip
     for name, value in request.requester.items():
@@ -194,16 +195,16 @@ def dsr_show(request_id: int) -> None:
 @click.argument("profile_id", type=int)
 def dsr_confirm(request_id: int, profile_id: int) -> None:
     """Confirm that PROFILE_ID is the requester's."""
-    requests.confirm_subject(store_of(), request_id, profile_id, ACTOR)
+    subject_requests.confirm_subject(store_of(), request_id, profile_id, ACTOR)
     click.echo(f"Request {request_id}: profile {profile_id} confirmed.")
 
 
 @dsr.command(name="verify")
 @click.argument("request_id", type=int)
-@click.option("--how", required=True, type=click.Choice(requests.VERIFICATION))
+@click.option("--how", required=True, type=click.Choice(subject_requests.VERIFICATION))
 def dsr_verify(request_id: int, how: str) -> None:
     """Record how the requester's identity was verified."""
-    requests.verify(store_of(), request_id, how, ACTOR)
+    subject_requests.verify(store_of(), request_id, how, ACTOR)
     click.echo(f"Request {request_id}: identity verified ({how}).")
 
 
@@ -212,7 +213,7 @@ def dsr_verify(request_id: int, how: str) -> None:
 @click.option("--reason", required=True)
 def dsr_extend(request_id: int, reason: str) -> None:
     """Extend the deadline by two months (Art. 12(3) GDPR)."""
-    due_on = requests.extend(store_of(), request_id, reason, ACTOR)
+    due_on = subject_requests.extend(store_of(), request_id, reason, ACTOR)
     click.echo(f"Request {request_id}: now due {due_on.isoformat()}.")
 
 
@@ -224,10 +225,10 @@ def dsr_export(request_id: int, file: Path) -> None:
     if file.exists():
         raise InvalidValue("file", f"{file} exists already; choose a new file name")
     store = store_of()
-    request = requests.ready(store, request_id)
+    request = subject_requests.ready(store, request_id)
     data = access.archive(store, request.subjects, request.requester.get("language", "de"))
     file.write_bytes(data)
-    requests.record_export(store, request_id, ACTOR)
+    subject_requests.record_export(store, request_id, ACTOR)
     click.echo(f"Wrote the archive of request {request_id} ({len(data):,} bytes) to {file}.")
 
 
@@ -236,7 +237,7 @@ def dsr_export(request_id: int, file: Path) -> None:
 @click.confirmation_option(prompt="Erase the confirmed profiles for good?")
 def dsr_erase(request_id: int) -> None:
     """Erase the confirmed profiles (purchases under tax retention stay restricted) and close the request."""
-    done = requests.erase(store_of(), request_id, ACTOR)
+    done = subject_requests.erase(store_of(), request_id, ACTOR)
     click.echo(f"Request {request_id}: erased {len(done)} profile(s), "
                f"{sum(item.records for item in done)} source record(s).")  # fmt: skip
 
@@ -246,7 +247,7 @@ def dsr_erase(request_id: int) -> None:
 @click.option("--lift", is_flag=True, help="Lift the restriction again.")
 def dsr_restrict(request_id: int, lift: bool) -> None:
     """Restrict processing of the confirmed profiles to storage (Art. 18)."""
-    requests.restrict(store_of(), request_id, ACTOR, lift)
+    subject_requests.restrict(store_of(), request_id, ACTOR, lift)
     click.echo(f"Request {request_id}: processing {'no longer ' if lift else ''}restricted.")
 
 
@@ -254,7 +255,7 @@ def dsr_restrict(request_id: int, lift: bool) -> None:
 @click.argument("request_id", type=int)
 def dsr_object(request_id: int) -> None:
     """Objection to direct marketing (Art. 21(2)): suppressed at once on every channel."""
-    count = requests.object_to_marketing(store_of(), request_id, ACTOR)
+    count = subject_requests.object_to_marketing(store_of(), request_id, ACTOR)
     click.echo(f"Request {request_id}: {count} marketing consent(s) withdrawn.")
 
 
@@ -264,7 +265,7 @@ def dsr_object(request_id: int) -> None:
 def dsr_rectify(request_id: int, field_name: str) -> None:
     """Correct a field in every source record of the confirmed profiles (value on standard input)."""
     value = sys.stdin.read().strip()
-    changed = requests.rectify(store_of(), request_id, field_name, value, ACTOR)
+    changed = subject_requests.rectify(store_of(), request_id, field_name, value, ACTOR)
     click.echo(f"Request {request_id}: {field_name} corrected in {changed} source record(s).")
 
 
@@ -273,7 +274,7 @@ def dsr_rectify(request_id: int, field_name: str) -> None:
 @click.option("--outcome", required=True, help="What was done, in a few words.")
 def dsr_close(request_id: int, outcome: str) -> None:
     """Close a request."""
-    requests.close(store_of(), request_id, outcome, ACTOR)
+    subject_requests.close(store_of(), request_id, outcome, ACTOR)
     click.echo(f"Request {request_id} closed.")
 
 
@@ -281,7 +282,7 @@ def dsr_close(request_id: int, outcome: str) -> None:
 @click.argument("request_id", type=int)
 def dsr_record(request_id: int) -> None:
     """The record of a request for a supervisory authority: every audited step, as JSON."""
-    click.echo(json.dumps(requests.record_of(store_of(), request_id), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(subject_requests.record_of(store_of(), request_id), indent=2, ensure_ascii=False))
 
 
 @click.command(name="contacts")

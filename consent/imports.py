@@ -54,21 +54,24 @@ def import_consent(
             rows.append((line, _event(values, mapping, status)))
         except InvalidValue as error:
             problems.append((line, f"{error.field}: {error.reason}"))
-    found = repository.records_with_email(store, [store.personal.digest("email", row["email"]) for _, row in rows])
-    events = []
-    for line, row in rows:
-        records = found.get(store.personal.digest("email", row["email"]))
-        if not records:
-            problems.append((line, "no contact has this email: import the contacts first"))
-            continue
-        proof = {key: row[key] for key in ("confirmed_at", "text_version", "form") if row.get(key)}
-        proof["file"] = path.name
-        events += [(record_id, purpose, channel, row["action"], "consent", "import", row["at"], proof)
-                   for record_id in records]  # fmt: skip
-    if problems:
-        raise ImportRejected(str(path), sorted(problems, key=lambda problem: problem[0] or 0))
-    fresh = repository.new_events_only(store, events)
-    repository.add_events(store, fresh, actor)
+    digests = {row["email"]: store.personal.digest("email", row["email"]) for _, row in rows}
+    # One unit of work: the records found, the events already there and the new ones agree.
+    with store.write() as tx:
+        found = repository.records_with_email(tx, list(digests.values()))
+        events = []
+        for line, row in rows:
+            records = found.get(digests[row["email"]])
+            if not records:
+                problems.append((line, "no contact has this email: import the contacts first"))
+                continue
+            proof = {key: row[key] for key in ("confirmed_at", "text_version", "form") if row.get(key)}
+            proof["file"] = path.name
+            events += [(record_id, purpose, channel, row["action"], "consent", "import", row["at"], proof)
+                       for record_id in records]  # fmt: skip
+        if problems:
+            raise ImportRejected(str(path), sorted(problems, key=lambda problem: problem[0] or 0))
+        fresh = repository.new_events_only(tx, events)
+        repository.add_events(store, tx, fresh, actor)
     return {"rows": len(rows), "events": len(fresh), "unchanged": len(events) - len(fresh)}
 
 

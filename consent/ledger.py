@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection
+
 from cdp import config
 from cdp.errors import InvalidValue, NotFound
 from cdp.store import Store
@@ -70,19 +72,29 @@ def record(
     proof: dict | None = None,
     effective_at: str | None = None,
 ) -> int:
-    """Add one event for a profile (on its first source record) and audit it; returns the event id."""
+    """Add one event for a profile (on its first source record) and audit it; returns the event id.
+
+    One unit of work: the record the event goes on is found under the same
+    write lock that adds it, so it cannot be moved or erased in between.
+    """
     check(purpose, channel, action, basis)
-    anchor = repository.anchor_record(store, profile_id)
+    with store.write() as tx:
+        anchor = _anchor(tx, profile_id)
+        event = (anchor, purpose, channel, action, basis, origin, effective_at, proof or {})
+        return repository.add_events(store, tx, [event], actor)[0]
+
+
+def _anchor(tx: Connection, profile_id: int) -> int:
+    anchor = repository.anchor_record(tx, profile_id)
     if anchor is None:
         raise NotFound(f"There is no profile {profile_id}.")
-    return repository.add_events(
-        store, [(anchor, purpose, channel, action, basis, origin, effective_at, proof or {})], actor
-    )[0]
+    return anchor
 
 
 def history(store: Store, profile_id: int) -> list[Event]:
     """Every event of the profile's records, oldest first."""
-    return [Event(**row) for row in repository.events_of_profile(store, profile_id)]
+    with store.read() as tx:
+        return [Event(**row) for row in repository.events_of_profile(store, tx, profile_id)]
 
 
 def current(events: list[Event]) -> dict[tuple[str, str], Event]:
@@ -93,18 +105,19 @@ def current(events: list[Event]) -> dict[tuple[str, str], Event]:
     return state
 
 
-def object_to_marketing(store: Store, profile_id: int, actor: str, origin: str = "objection") -> int:
-    """Art. 21(2): stop direct marketing at once, on every channel; returns how many events were added."""
-    anchor = repository.anchor_record(store, profile_id)
-    if anchor is None:
-        raise NotFound(f"There is no profile {profile_id}.")
+def object_to_marketing(store: Store, tx: Connection, profile_id: int, actor: str, origin: str = "objection") -> int:
+    """Art. 21(2): stop direct marketing at once, on every channel; returns how many events were added.
+
+    A step of the caller's write unit ``tx`` (the request's, in ``consent.dsr.object_to_marketing``).
+    """
+    anchor = _anchor(tx, profile_id)
     rows = [
         (anchor, purpose, channel, "withdrawn", "consent", origin, None, {"reason": "objection to direct marketing"})
         for purpose in MARKETING
         if purpose in purposes()
         for channel in CHANNELS
     ]
-    return len(repository.add_events(store, rows, actor))
+    return len(repository.add_events(store, tx, rows, actor))
 
 
 @dataclass(frozen=True)
@@ -123,12 +136,14 @@ def audience(store: Store, profile_ids: list[int] | None, purpose: str, channel:
     """The gate every export, campaign audience and API read goes through.
 
     A profile is included only if its latest event for this purpose and
-    channel grants it and processing is not restricted.
+    channel grants it and processing is not restricted. Its three reads share
+    one read unit, so that they agree with each other.
     """
     check(purpose, channel, "granted", "consent")
-    candidates = repository.profile_ids(store) if profile_ids is None else list(dict.fromkeys(profile_ids))
-    latest = repository.latest_actions(store, purpose, channel)
-    restricted = repository.restricted_profiles(store)
+    with store.read() as tx:
+        candidates = repository.profile_ids(tx) if profile_ids is None else list(dict.fromkeys(profile_ids))
+        latest = repository.latest_actions(tx, purpose, channel)
+        restricted = repository.restricted_profiles(tx)
     included: list[int] = []
     left_out = {"restricted": 0, "withdrawn": 0, "no consent": 0}
     for profile_id in candidates:

@@ -1,8 +1,10 @@
 """SQL of the consent area: consent events, requests, suppression, retention rules.
 
-Reaches the store through ``cdp.store.Store`` (its units of work) and seals
-personal values with ``cdp.personal``; nothing here opens a connection of
-its own.
+Every function runs inside the caller's unit of work: it takes ``tx``, the
+connection of a ``store.read()`` or ``store.write()`` that the use case
+(``consent.dsr``, ``ledger``, ``imports``, ``retention``, ``segments``) opened.
+Nothing here opens a unit or a connection of its own. The ``Store`` is taken
+only where personal values are sealed or opened with ``store.personal``.
 """
 
 from __future__ import annotations
@@ -28,86 +30,78 @@ from cdp.schema import (
     retention_rule,
     source_record,
 )
+from cdp.sql import in_chunks
 from cdp.store import Store, next_id
 
 
-def anchor_record(store: Store, profile_id: int) -> int | None:
+def anchor_record(tx: Connection, profile_id: int) -> int | None:
     """The profile's first source record, which carries consent set on the profile as a whole."""
-    with store.read() as connection:
-        return connection.execute(
-            select(func.min(source_record.c.id)).where(source_record.c.profile_id == profile_id)
-        ).scalar()
+    return tx.execute(select(func.min(source_record.c.id)).where(source_record.c.profile_id == profile_id)).scalar()
 
 
-def _key_ids(connection, record_ids: Iterable[int]) -> dict[int, bytes]:
-    wanted = list(set(record_ids))
+def _key_ids(tx: Connection, record_ids: Iterable[int]) -> dict[int, bytes]:
     found: dict[int, bytes] = {}
-    for start in range(0, len(wanted), 500):
-        rows = connection.execute(
-            select(source_record.c.id, source_record.c.key_id).where(
-                source_record.c.id.in_(wanted[start : start + 500])
-            )
-        )
+    for chunk in in_chunks(record_ids):
+        rows = tx.execute(select(source_record.c.id, source_record.c.key_id).where(source_record.c.id.in_(chunk)))
         found.update({row.id: bytes(row.key_id) for row in rows})
     return found
 
 
-def add_events(store: Store, rows: list[tuple], actor: str) -> list[int]:
-    """Append events, each ``(record id, purpose, channel, action, basis, origin, effective_at, proof)``, at once."""
+def add_events(store: Store, tx: Connection, rows: list[tuple], actor: str) -> list[int]:
+    """Append events, each ``(record id, purpose, channel, action, basis, origin, effective_at, proof)``, at once.
+
+    ``tx`` must be a write unit: the ids follow the highest one under its write lock.
+    """
     stamp = now()
     ids = []
-    with store.write() as connection:
-        keys = _key_ids(connection, [row[0] for row in rows])
-        event_id = next_id(connection, consent_event)
-        for record_id, purpose, channel, action, basis, origin, effective_at, proof in rows:
-            sealed = store.personal.seal(keys[record_id], Place("consent_event", "proof", event_id), proof)
-            connection.execute(
-                insert(consent_event).values(
-                    id=event_id, source_record_id=record_id, purpose=purpose, channel=channel, action=action,
-                    legal_basis=basis, origin=origin, effective_at=effective_at or stamp, recorded_at=stamp,
-                    actor=actor, proof=sealed,
-                )
-            )  # fmt: skip
-            audit.record(
-                connection, actor, f"consent.{action}", "source_record", record_id,
-                {"purpose": purpose, "channel": channel, "basis": basis, "origin": origin},
-            )  # fmt: skip
-            ids.append(event_id)
-            event_id += 1
+    keys = _key_ids(tx, [row[0] for row in rows])
+    event_id = next_id(tx, consent_event)
+    for record_id, purpose, channel, action, basis, origin, effective_at, proof in rows:
+        sealed = store.personal.seal(keys[record_id], Place("consent_event", "proof", event_id), proof)
+        tx.execute(
+            insert(consent_event).values(
+                id=event_id, source_record_id=record_id, purpose=purpose, channel=channel, action=action,
+                legal_basis=basis, origin=origin, effective_at=effective_at or stamp, recorded_at=stamp,
+                actor=actor, proof=sealed,
+            )
+        )  # fmt: skip
+        audit.record(
+            tx, actor, f"consent.{action}", "source_record", record_id,
+            {"purpose": purpose, "channel": channel, "basis": basis, "origin": origin},
+        )  # fmt: skip
+        ids.append(event_id)
+        event_id += 1
     return ids
 
 
-def records_with_email(store: Store, digests: list[bytes]) -> dict[bytes, list[int]]:
+def records_with_email(tx: Connection, digests: list[bytes]) -> dict[bytes, list[int]]:
     """The source records holding each email (by its keyed hash)."""
     found: dict[bytes, list[int]] = {}
-    wanted = list(set(digests))
-    with store.read() as connection:
-        for start in range(0, len(wanted), 500):
-            rows = connection.execute(
-                select(identifier.c.digest, identifier.c.source_record_id).where(
-                    identifier.c.kind == "email", identifier.c.digest.in_(wanted[start : start + 500])
-                )
+    for chunk in in_chunks(digests):
+        rows = tx.execute(
+            select(identifier.c.digest, identifier.c.source_record_id).where(
+                identifier.c.kind == "email", identifier.c.digest.in_(chunk)
             )
-            for digest, record_id in rows:
-                found.setdefault(bytes(digest), []).append(record_id)
+        )
+        for digest, record_id in rows:
+            found.setdefault(bytes(digest), []).append(record_id)
     return found
 
 
-def new_events_only(store: Store, events: list[tuple]) -> list[tuple]:
+def new_events_only(tx: Connection, events: list[tuple]) -> list[tuple]:
     """The events not yet in the ledger (same record, purpose, channel, action and time)."""
-    with store.read() as connection:
-        known = {
-            tuple(row)
-            for row in connection.execute(
-                select(
-                    consent_event.c.source_record_id,
-                    consent_event.c.purpose,
-                    consent_event.c.channel,
-                    consent_event.c.action,
-                    consent_event.c.effective_at,
-                )
+    known = {
+        tuple(row)
+        for row in tx.execute(
+            select(
+                consent_event.c.source_record_id,
+                consent_event.c.purpose,
+                consent_event.c.channel,
+                consent_event.c.action,
+                consent_event.c.effective_at,
             )
-        }
+        )
+    }
     fresh, seen = [], set()
     for event in events:
         key = (event[0], event[1], event[2], event[3], event[6])
@@ -117,14 +111,13 @@ def new_events_only(store: Store, events: list[tuple]) -> list[tuple]:
     return fresh
 
 
-def events_of_profile(store: Store, profile_id: int) -> list[dict]:
-    with store.read() as connection:
-        rows = connection.execute(
-            select(consent_event, source_record.c.key_id)
-            .join(source_record, source_record.c.id == consent_event.c.source_record_id)
-            .where(source_record.c.profile_id == profile_id)
-            .order_by(consent_event.c.effective_at, consent_event.c.id)
-        ).all()
+def events_of_profile(store: Store, tx: Connection, profile_id: int) -> list[dict]:
+    rows = tx.execute(
+        select(consent_event, source_record.c.key_id)
+        .join(source_record, source_record.c.id == consent_event.c.source_record_id)
+        .where(source_record.c.profile_id == profile_id)
+        .order_by(consent_event.c.effective_at, consent_event.c.id)
+    ).all()
     return [
         {
             "id": row.id,
@@ -144,44 +137,42 @@ def events_of_profile(store: Store, profile_id: int) -> list[dict]:
     ]
 
 
-def latest_actions(store: Store, purpose: str, channel: str) -> dict[int, str]:
+def latest_actions(tx: Connection, purpose: str, channel: str) -> dict[int, str]:
     """Per profile, the action of its latest event for this purpose and channel."""
-    with store.read() as connection:
-        rows = connection.execute(
-            select(source_record.c.profile_id, consent_event.c.action)
-            .join(source_record, source_record.c.id == consent_event.c.source_record_id)
-            .where(consent_event.c.purpose == purpose, consent_event.c.channel == channel)
-            .order_by(consent_event.c.effective_at, consent_event.c.id)
-        )
-        return dict(rows.all())
+    rows = tx.execute(
+        select(source_record.c.profile_id, consent_event.c.action)
+        .join(source_record, source_record.c.id == consent_event.c.source_record_id)
+        .where(consent_event.c.purpose == purpose, consent_event.c.channel == channel)
+        .order_by(consent_event.c.effective_at, consent_event.c.id)
+    )
+    return dict(rows.all())
 
 
-def profile_ids(store: Store) -> list[int]:
-    with store.read() as connection:
-        return list(connection.execute(select(profile.c.id).order_by(profile.c.id)).scalars())
+def profile_ids(tx: Connection) -> list[int]:
+    return list(tx.execute(select(profile.c.id).order_by(profile.c.id)).scalars())
 
 
-def restricted_profiles(store: Store) -> set[int]:
-    with store.read() as connection:
-        return set(connection.execute(select(profile.c.id).where(profile.c.status == "restricted")).scalars())
+def restricted_profiles(tx: Connection) -> set[int]:
+    return set(tx.execute(select(profile.c.id).where(profile.c.status == "restricted")).scalars())
 
 
 # Data-subject requests.
 
 
-def add_request(store: Store, kind: str, requester: dict, received_on: date, due_on: date, actor: str) -> int:
-    """A new request; the requester's details are sealed with a key of the request's own."""
-    key_id = store.personal.new_keys(1)[0]
-    with store.write() as connection:
-        request_id = next_id(connection, dsr_request)
-        connection.execute(
-            insert(dsr_request).values(
-                id=request_id, kind=kind, received_on=received_on.isoformat(), due_on=due_on.isoformat(),
-                key_id=key_id, opened_by=actor,
-                requester=store.personal.seal(key_id, Place("dsr_request", "requester", request_id), requester),
-            )
-        )  # fmt: skip
-        audit.record(connection, actor, "dsr.opened", "dsr_request", request_id, {"kind": kind})
+def add_request(
+    store: Store, tx: Connection, kind: str, requester: dict, received_on: date, due_on: date, actor: str
+) -> int:
+    """A new request (``tx`` a write unit); the requester's details are sealed with a key of the request's own."""
+    key_id = store.new_keys(tx, 1)[0]
+    request_id = next_id(tx, dsr_request)
+    tx.execute(
+        insert(dsr_request).values(
+            id=request_id, kind=kind, received_on=received_on.isoformat(), due_on=due_on.isoformat(),
+            key_id=key_id, opened_by=actor,
+            requester=store.personal.seal(key_id, Place("dsr_request", "requester", request_id), requester),
+        )
+    )  # fmt: skip
+    audit.record(tx, actor, "dsr.opened", "dsr_request", request_id, {"kind": kind})
     return request_id
 
 
@@ -205,98 +196,84 @@ def _request(store: Store, row, subjects: list[int]) -> dict:
     }
 
 
-def request(store: Store, request_id: int) -> dict:
-    with store.read() as connection:
-        row = connection.execute(select(dsr_request).where(dsr_request.c.id == request_id)).first()
-        if row is None:
-            raise NotFound(f"There is no request {request_id}.")
-        subjects = connection.execute(
-            select(dsr_subject.c.profile_id)
-            .where(dsr_subject.c.request_id == request_id)
-            .order_by(dsr_subject.c.profile_id)
-        ).scalars()
-        return _request(store, row, list(subjects))
+def request(store: Store, tx: Connection, request_id: int) -> dict:
+    row = tx.execute(select(dsr_request).where(dsr_request.c.id == request_id)).first()
+    if row is None:
+        raise NotFound(f"There is no request {request_id}.")
+    subjects = tx.execute(
+        select(dsr_subject.c.profile_id)
+        .where(dsr_subject.c.request_id == request_id)
+        .order_by(dsr_subject.c.profile_id)
+    ).scalars()
+    return _request(store, row, list(subjects))
 
 
-def requests(store: Store, include_closed: bool) -> list[dict]:
-    with store.read() as connection:
-        query = select(dsr_request)
-        if not include_closed:
-            query = query.where(dsr_request.c.status == "open")
-        rows = connection.execute(query).all()
-        subjects: dict[int, list[int]] = {}
-        for request_id, profile_id in connection.execute(select(dsr_subject.c.request_id, dsr_subject.c.profile_id)):
-            subjects.setdefault(request_id, []).append(profile_id)
+def requests(store: Store, tx: Connection, include_closed: bool) -> list[dict]:
+    query = select(dsr_request)
+    if not include_closed:
+        query = query.where(dsr_request.c.status == "open")
+    rows = tx.execute(query).all()
+    subjects: dict[int, list[int]] = {}
+    for request_id, profile_id in tx.execute(select(dsr_subject.c.request_id, dsr_subject.c.profile_id)):
+        subjects.setdefault(request_id, []).append(profile_id)
     return [_request(store, row, sorted(subjects.get(row.id, []))) for row in rows]
 
 
-def _change(store: Store, request_id: int, actor: str, action: str, details: dict | None = None, **values) -> None:
-    with store.write() as connection:
-        connection.execute(update(dsr_request).where(dsr_request.c.id == request_id).values(**values))
-        audit.record(connection, actor, action, "dsr_request", request_id, details)
+def _change(tx: Connection, request_id: int, actor: str, action: str, details: dict | None = None, **values) -> None:
+    tx.execute(update(dsr_request).where(dsr_request.c.id == request_id).values(**values))
+    audit.record(tx, actor, action, "dsr_request", request_id, details)
 
 
-def add_subject(store: Store, request_id: int, profile_id: int, actor: str) -> None:
-    with store.write() as connection:
-        connection.execute(
-            insert(dsr_subject)
-            .prefix_with("OR IGNORE")
-            .values(request_id=request_id, profile_id=profile_id, confirmed_by=actor, confirmed_at=now())
-        )
-        audit.record(connection, actor, "dsr.subject_confirmed", "dsr_request", request_id, {"profile": profile_id})
-
-
-def set_verified(store: Store, request_id: int, how: str, actor: str) -> None:
-    _change(
-        store, request_id, actor, "dsr.verified", {"how": how}, verified_how=how, verified_by=actor, verified_at=now()
+def add_subject(tx: Connection, request_id: int, profile_id: int, actor: str) -> None:
+    tx.execute(
+        insert(dsr_subject)
+        .prefix_with("OR IGNORE")
+        .values(request_id=request_id, profile_id=profile_id, confirmed_by=actor, confirmed_at=now())
     )
+    audit.record(tx, actor, "dsr.subject_confirmed", "dsr_request", request_id, {"profile": profile_id})
 
 
-def set_extension(store: Store, request_id: int, due_on: date, reason: str, actor: str) -> None:
-    _change(store, request_id, actor, "dsr.extended", {"due_on": due_on.isoformat()}, due_on=due_on.isoformat(),
+def set_verified(tx: Connection, request_id: int, how: str, actor: str) -> None:
+    _change(tx, request_id, actor, "dsr.verified", {"how": how}, verified_how=how, verified_by=actor, verified_at=now())
+
+
+def set_extension(tx: Connection, request_id: int, due_on: date, reason: str, actor: str) -> None:
+    _change(tx, request_id, actor, "dsr.extended", {"due_on": due_on.isoformat()}, due_on=due_on.isoformat(),
             extension_reason=reason)  # fmt: skip
 
 
-def close_request(store: Store, request_id: int, outcome: str, actor: str) -> None:
-    with store.write() as connection:
-        close_request_in(connection, request_id, outcome, actor)
-
-
-def close_request_in(connection: Connection, request_id: int, outcome: str, actor: str) -> None:
+def close_request(tx: Connection, request_id: int, outcome: str, actor: str) -> None:
     values = {"status": "closed", "closed_at": now(), "outcome": outcome}
-    connection.execute(update(dsr_request).where(dsr_request.c.id == request_id).values(**values))
-    audit.record(connection, actor, "dsr.closed", "dsr_request", request_id, None)
+    tx.execute(update(dsr_request).where(dsr_request.c.id == request_id).values(**values))
+    audit.record(tx, actor, "dsr.closed", "dsr_request", request_id, None)
 
 
-def profile_exists(connection: Connection, profile_id: int) -> bool:
-    return connection.execute(select(profile.c.id).where(profile.c.id == profile_id)).first() is not None
+def profile_exists(tx: Connection, profile_id: int) -> bool:
+    return tx.execute(select(profile.c.id).where(profile.c.id == profile_id)).first() is not None
 
 
-def audit_export(store: Store, actor: str, details: dict) -> None:
-    with store.write() as connection:
-        audit.record(connection, actor, "export", "segment", None, details)
+def audit_export(tx: Connection, actor: str, details: dict) -> None:
+    audit.record(tx, actor, "export", "segment", None, details)
 
 
-def audit_request(store: Store, request_id: int, actor: str, action: str) -> None:
-    with store.write() as connection:
-        audit.record(connection, actor, action, "dsr_request", request_id)
+def audit_request(tx: Connection, request_id: int, actor: str, action: str) -> None:
+    audit.record(tx, actor, action, "dsr_request", request_id)
 
 
-def audit_of_request(store: Store, request_id: int, profile_ids: list[int]) -> list[dict]:
+def audit_of_request(tx: Connection, request_id: int, profile_ids: list[int]) -> list[dict]:
     """Audit entries about the request, and those about its profiles that name it."""
-    with store.read() as connection:
-        rows = connection.execute(
-            select(audit_log)
-            .where(
-                ((audit_log.c.object_type == "dsr_request") & (audit_log.c.object_id == str(request_id)))
-                | (
-                    (audit_log.c.object_type == "profile")
-                    & audit_log.c.object_id.in_([str(profile_id) for profile_id in profile_ids])
-                    & audit_log.c.details.contains(f'"request":{request_id}')
-                )
+    rows = tx.execute(
+        select(audit_log)
+        .where(
+            ((audit_log.c.object_type == "dsr_request") & (audit_log.c.object_id == str(request_id)))
+            | (
+                (audit_log.c.object_type == "profile")
+                & audit_log.c.object_id.in_([str(profile_id) for profile_id in profile_ids])
+                & audit_log.c.details.contains(f'"request":{request_id}')
             )
-            .order_by(audit_log.c.id)
-        ).all()
+        )
+        .order_by(audit_log.c.id)
+    ).all()
     return [
         {
             "entry": row.id,
@@ -311,29 +288,28 @@ def audit_of_request(store: Store, request_id: int, profile_ids: list[int]) -> l
     ]
 
 
-def forget_requesters(store: Store, connection: Connection, profile_ids: list[int], actor: str) -> None:
-    """Destroy the requester details of every request about these profiles (the keys go at commit)."""
-    rows = connection.execute(
+def forget_requesters(store: Store, tx: Connection, profile_ids: list[int], actor: str) -> None:
+    """Destroy the requester details of every request about these profiles (the keys go at commit of ``tx``)."""
+    rows = tx.execute(
         select(dsr_request.c.id, dsr_request.c.key_id)
         .join(dsr_subject, dsr_subject.c.request_id == dsr_request.c.id)
         .where(dsr_subject.c.profile_id.in_(profile_ids))
         .distinct()
     ).all()
     for row in rows:
-        connection.execute(update(dsr_request).where(dsr_request.c.id == row.id).values(requester=b""))
-        audit.record(connection, actor, "dsr.requester_erased", "dsr_request", row.id)
-    store.destroy_at_commit(connection, (bytes(row.key_id) for row in rows))
+        tx.execute(update(dsr_request).where(dsr_request.c.id == row.id).values(requester=b""))
+        audit.record(tx, actor, "dsr.requester_erased", "dsr_request", row.id)
+    store.destroy_at_commit(tx, (bytes(row.key_id) for row in rows))
 
 
-def set_restricted(store: Store, profile_id: int, restricted: bool, actor: str, request_id: int | None) -> None:
+def set_restricted(tx: Connection, profile_id: int, restricted: bool, actor: str, request_id: int | None) -> None:
     status = "restricted" if restricted else "active"
-    with store.write() as connection:
-        changed = connection.execute(
-            update(profile).where(profile.c.id == profile_id).values(status=status, updated_at=now())
-        ).rowcount
-        if not changed:
-            raise NotFound(f"There is no profile {profile_id}.")
-        audit.record(connection, actor, f"profile.{status}", "profile", profile_id, {"request": request_id})
+    changed = tx.execute(
+        update(profile).where(profile.c.id == profile_id).values(status=status, updated_at=now())
+    ).rowcount
+    if not changed:
+        raise NotFound(f"There is no profile {profile_id}.")
+    audit.record(tx, actor, f"profile.{status}", "profile", profile_id, {"request": request_id})
 
 
 # Retention.
@@ -341,27 +317,26 @@ def set_restricted(store: Store, profile_id: int, restricted: bool, actor: str, 
 KINDS_OF = {"purchases": ("purchase",), "support_tickets": ("ticket",), "messages_and_posts": ("message", "post")}
 
 
-def retention_rules(store: Store) -> list[dict]:
-    with store.read() as connection:
-        rows = connection.execute(
-            select(retention_rule.c.category, retention_rule.c.months, retention_rule.c.legal_reason)
+def retention_rules(tx: Connection) -> list[dict]:
+    rows = tx.execute(select(retention_rule.c.category, retention_rule.c.months, retention_rule.c.legal_reason))
+    return [dict(row._mapping) for row in rows]
+
+
+def set_retention_rule(tx: Connection, category: str, months: int, legal_reason: str, actor: str) -> None:
+    tx.execute(delete(retention_rule).where(retention_rule.c.category == category))
+    tx.execute(
+        insert(retention_rule).values(
+            category=category, months=months, legal_reason=legal_reason, updated_by=actor, updated_at=now()
         )
-        return [dict(row._mapping) for row in rows]
+    )
+    audit.record(tx, actor, "retention.rule", "retention_rule", category, {"months": months})
 
 
-def set_retention_rule(store: Store, category: str, months: int, legal_reason: str, actor: str) -> None:
-    with store.write() as connection:
-        connection.execute(delete(retention_rule).where(retention_rule.c.category == category))
-        connection.execute(
-            insert(retention_rule).values(
-                category=category, months=months, legal_reason=legal_reason, updated_by=actor, updated_at=now()
-            )
-        )
-        audit.record(connection, actor, "retention.rule", "retention_rule", category, {"months": months})
+def old_interactions(tx: Connection, category: str, before: str, among: list[int] | None = None) -> list[int]:
+    """Interactions of ``category`` older than ``before``; support tickets count from the profile's last contact.
 
-
-def old_interactions(store: Store, category: str, before: str) -> list[int]:
-    """Interactions of ``category`` older than ``before``; support tickets count from the profile's last contact."""
+    With ``among``, only those of these interactions that are still due.
+    """
     query = select(interaction.c.id).where(interaction.c.kind.in_(KINDS_OF[category]))
     if category == "support_tickets":
         idle = (
@@ -372,12 +347,16 @@ def old_interactions(store: Store, category: str, before: str) -> list[int]:
         query = query.where(interaction.c.profile_id.in_(idle))
     else:
         query = query.where(interaction.c.occurred_at < before)
-    with store.read() as connection:
-        return list(connection.execute(query.order_by(interaction.c.id)).scalars())
+    if among is not None:
+        query = query.where(interaction.c.id.in_(among))
+    return list(tx.execute(query.order_by(interaction.c.id)).scalars())
 
 
-def idle_prospects(store: Store, before: str) -> list[int]:
-    """Active profiles created before ``before`` that never bought and never granted consent."""
+def idle_prospects(tx: Connection, before: str, among: list[int] | None = None) -> list[int]:
+    """Active profiles created before ``before`` that never bought and never granted consent.
+
+    With ``among``, only those of these profiles that still are.
+    """
     bought = select(interaction.c.profile_id).where(interaction.c.kind == "purchase")
     consented = (
         select(source_record.c.profile_id)
@@ -390,11 +369,13 @@ def idle_prospects(store: Store, before: str) -> list[int]:
         profile.c.id.not_in(bought),
         profile.c.id.not_in(consented),
     )
-    with store.read() as connection:
-        return list(connection.execute(query.order_by(profile.c.id)).scalars())
+    if among is not None:
+        query = query.where(profile.c.id.in_(among))
+    return list(tx.execute(query.order_by(profile.c.id)).scalars())
 
 
-def delete_interactions(store: Store, ids: list[int], category: str, actor: str) -> None:
-    with store.write() as connection:
-        gone = connection.execute(delete(interaction).where(interaction.c.id.in_(ids))).rowcount
-        audit.record(connection, actor, "retention.deleted", "interaction", None, {"category": category, "count": gone})
+def delete_interactions(tx: Connection, ids: list[int], category: str, actor: str) -> int:
+    """Delete these interactions and audit how many went; returns that count."""
+    gone = tx.execute(delete(interaction).where(interaction.c.id.in_(ids))).rowcount
+    audit.record(tx, actor, "retention.deleted", "interaction", None, {"category": category, "count": gone})
+    return gone

@@ -3,7 +3,9 @@
 Each rule says how many months a category is kept and why. A run finds what
 is due, and deletes it in small units of work, each audited, so it can be
 interrupted at any point and simply run again (it recomputes what is due).
-A dry run lists what a run would do and changes nothing.
+Each unit checks again, under its write lock, which of its batch are still
+due and deletes only those. A dry run lists what a run would do and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
+
+from sqlalchemy import Connection
 
 from cdp import erasure, logs
 from cdp.errors import InvalidValue
@@ -40,7 +44,13 @@ CATEGORIES = tuple(rule.category for rule in DEFAULTS)
 
 def rules(store: Store) -> list[Rule]:
     """The rules in force: the DPO's where set, the defaults otherwise."""
-    stored = {row["category"]: Rule(**row) for row in repository.retention_rules(store)}
+    with store.read() as tx:
+        return rules_in(tx)
+
+
+def rules_in(tx: Connection) -> list[Rule]:
+    """``rules``, read inside the caller's unit of work ``tx``."""
+    stored = {row["category"]: Rule(**row) for row in repository.retention_rules(tx)}
     return [stored.get(rule.category, rule) for rule in DEFAULTS]
 
 
@@ -51,17 +61,24 @@ def set_rule(store: Store, category: str, months: int, legal_reason: str, actor:
         raise InvalidValue("months", "expected 1 to 1200 months")
     if not legal_reason.strip():
         raise InvalidValue("legal_reason", "every rule needs its legal reason")
-    repository.set_retention_rule(store, category, months, legal_reason.strip(), actor)
+    with store.write() as tx:
+        repository.set_retention_rule(tx, category, months, legal_reason.strip(), actor)
 
 
 def cutoff(store: Store, category: str, today: date | None = None) -> str:
     """The ISO date before which data of ``category`` is due."""
-    months = next(rule.months for rule in rules(store) if rule.category == category)
+    return due_before(rules(store), category, today)
+
+
+def due_before(in_force: list[Rule], category: str, today: date | None = None) -> str:
+    """``cutoff`` under the rules ``in_force``."""
+    months = next(rule.months for rule in in_force if rule.category == category)
     return add_months(today or date.today(), -months).isoformat()
 
 
-def hold_reason(store: Store) -> str:
-    return next(rule.legal_reason for rule in rules(store) if rule.category == "purchases")
+def hold_reason(in_force: list[Rule]) -> str:
+    """Why purchases are kept, under the rules ``in_force``."""
+    return next(rule.legal_reason for rule in in_force if rule.category == "purchases")
 
 
 @dataclass(frozen=True)
@@ -74,30 +91,43 @@ class Due:
 
 
 def due(store: Store, today: date | None = None) -> list[Due]:
-    """Everything the rules make due now."""
+    """Everything the rules make due now (one read unit: the rules and what they make due agree)."""
     found = []
-    for category in CATEGORIES:
-        since = cutoff(store, category, today)
-        if category == "prospects_without_consent":
-            ids = repository.idle_prospects(store, since)
-        else:
-            ids = repository.old_interactions(store, category, since)
-        found.append(Due(category, since, ids))
+    with store.read() as tx:
+        in_force = rules_in(tx)
+        for category in CATEGORIES:
+            since = due_before(in_force, category, today)
+            if category == "prospects_without_consent":
+                ids = repository.idle_prospects(tx, since)
+            else:
+                ids = repository.old_interactions(tx, category, since)
+            found.append(Due(category, since, ids))
     return found
 
 
 def run(store: Store, actor: str, dry_run: bool = False, today: date | None = None) -> list[Due]:
-    """Delete (or, dry, only list) what is due; returns what was due."""
+    """Delete (or, dry, only list) what is due; returns what was due.
+
+    A unit of work per batch of interactions and per prospect, so that the
+    write lock is never held long; each checks again which of its ids are
+    still due under the cutoff and deletes those, in the same unit.
+    """
     found = due(store, today)
     if dry_run:
         return found
     for item in found:
         if item.category == "prospects_without_consent":
             for profile_id in item.ids:
-                erasure.erase_profile(store, profile_id, actor, keep_purchases_since=None, suppress=False)
+                with store.write() as tx:
+                    if repository.idle_prospects(tx, item.cutoff, among=[profile_id]):
+                        erasure.purge_profile(store, tx, profile_id, actor, keep_purchases_since=None, suppress=False)
         else:
             for start in range(0, len(item.ids), BATCH):
-                repository.delete_interactions(store, item.ids[start : start + BATCH], item.category, actor)
+                batch = item.ids[start : start + BATCH]
+                with store.write() as tx:
+                    still = repository.old_interactions(tx, item.category, item.cutoff, among=batch)
+                    if still:
+                        repository.delete_interactions(tx, still, item.category, actor)
     return found
 
 

@@ -28,6 +28,8 @@ def contacts(
     """One row per person who may be contacted for ``purpose`` by ``channel``, and the audience behind it.
 
     People without an address for the channel are left out too ("no address").
+    The audience is one read unit, the profiles another (``cdp.profiles.load_many``
+    opens its own), the audit entry of the export a write unit of its own.
     """
     audience = ledger.audience(store, profile_ids, purpose, channel)
     rows = []
@@ -40,5 +42,6 @@ def contacts(
                      "last_name": found.value("last_name") or "", "title": found.title or "",
                      "address_form": found.address_form, **address})  # fmt: skip
     left_out = {f"left_out_{reason.replace(' ', '_')}": count for reason, count in audience.left_out.items()}
-    repository.audit_export(store, actor, {"purpose": purpose, "channel": channel, "count": len(rows), **left_out})
+    with store.write() as tx:
+        repository.audit_export(tx, actor, {"purpose": purpose, "channel": channel, "count": len(rows), **left_out})
     return rows, audience

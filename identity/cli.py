@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from cdp import linking, spreadsheet
+from cdp import spreadsheet
 from cdp.cli import opened_store
+from identity import store as identity_store
 from identity.resolve import STEPS, resolve_all
 
 
@@ -41,7 +42,8 @@ def resolve(retrain: bool) -> None:
 def export_links(file: Path) -> None:
     """Write source,source_record_id,profile_id for every source record to FILE (CSV)."""
     with opened_store() as store:
-        rows = linking.export_links(store)
+        with store.read() as tx:
+            rows = identity_store.export_links(tx, store.personal)
         with file.open("w", newline="", encoding="utf-8") as handle:
             writer = spreadsheet.writer(handle)
             writer.writerow(["source", "source_record_id", "profile_id"])

@@ -31,11 +31,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cdp.linking import Link, Record
 from cdp.normalise import fold
+from cdp.records import Record
 from identity import compare
 from identity.nicknames import groups
 from identity.phonetic import cologne
+from identity.store import Link
 
 MEMORY_LIMIT = "4GB"
 MAX_U_PAIRS = 5e6

@@ -1,9 +1,11 @@
 """Every source record of a batch run, prepared a chunk at a time.
 
 A batch run over a million records cannot hold each of them the way one new
-record is held. ``cdp.linking.map_records`` reads, decrypts and hands over the
+record is held. ``cdp.records.map_records`` reads, decrypts and hands over the
 records a chunk at a time (in worker processes, one per core, when allowed);
-``prepare`` turns a chunk into what the run needs and lets the rest go:
+``prepare``, which ``map_records`` is handed and calls (in those workers:
+the core never imports identity), turns a chunk into what the run needs and
+lets the rest go:
 
 * the match model's rows, as an Arrow table, which DuckDB reads without a copy;
 * the fields the deterministic stage compares (names, birth date, address);
@@ -21,9 +23,9 @@ from functools import partial
 
 import pyarrow as pa
 
-from cdp import blocking, linking
-from cdp.linking import Record
+from cdp.records import Record, map_records
 from cdp.store import Store
+from identity import blocking_keys
 from identity import model as match_model
 
 # What the model reads of a record, and what the deterministic stage compares.
@@ -55,7 +57,7 @@ def prepare(store: Store, records: dict[int, Record], with_keys: bool) -> Chunk:
     rows = [match_model.row(record) for record in records.values()]
     keys = b""
     if with_keys:
-        keys = blocking.packed(store, {row["unique_id"]: match_model.blocking_keys(row) for row in rows})
+        keys = blocking_keys.packed(store.personal, {row["unique_id"]: match_model.blocking_keys(row) for row in rows})
     guarded = [
         (record.id, record.profile_id, tuple(record.fields.get(name) for name in GUARDED_FIELDS))
         for record in records.values()
@@ -65,12 +67,12 @@ def prepare(store: Store, records: dict[int, Record], with_keys: bool) -> Chunk:
 
 def prepare_all(store: Store, with_keys: bool, processes: bool = False) -> Prepared:
     """Every record prepared (``with_keys``: with its blocking keys); ``processes`` as for
-    ``cdp.linking.map_records``."""
+    ``cdp.records.map_records``."""
     tables: list[pa.Table] = []
     keys: list[bytes] = []
     records: dict[int, Record] = {}
     work = partial(prepare, with_keys=with_keys)
-    for chunk in linking.map_records(store, work, fields=READ_FIELDS, processes=processes):
+    for chunk in map_records(store, work, fields=READ_FIELDS, processes=processes):
         tables.append(chunk.table)
         keys.append(chunk.keys)
         for record_id, profile_id, values in chunk.records:

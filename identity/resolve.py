@@ -11,6 +11,14 @@ Clustering joins the strongest links first and refuses any join that would
 put two conflicting records into one profile, so weak links cannot chain
 strangers together. Staff decisions win: "join" always joins, "apart" is
 never undone by a run.
+
+A use case opens the unit of work; store functions take it. The use cases
+here (``resolve_all``, ``resolve_new``, ``split_out``, ``join_profiles``,
+``settle`` and the reads the web app makes) open ``store.read()`` and
+``store.write()``; ``identity.store``, ``identity.blocking_keys`` and
+``cdp.records`` take the transaction. Reads that must agree share one
+``store.read()``, and no use case runs inside another's ``store.write()``,
+which is not re-entrant.
 """
 
 from __future__ import annotations
@@ -21,15 +29,20 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 import pyarrow as pa
+from sqlalchemy import Connection
 
-from cdp import blocking, config, linking
+from cdp import audit, config
+from cdp import records as source_records
 from cdp.errors import NotFound
-from cdp.linking import Link, Record
+from cdp.personal import PersonalData
+from cdp.records import Record
 from cdp.store import Store
-from identity import compare
+from identity import blocking_keys, compare
 from identity import model as match_model
+from identity import store as identity_store
 from identity.prepare import prepare_all
 from identity.score import Scorer
+from identity.store import Link, ReviewItem
 
 # A model trained on fewer records learns noise; smaller stores use the
 # deterministic stage only.
@@ -165,6 +178,10 @@ def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[li
 
 STEPS = ("read", "identifiers", "model", "cluster", "write")
 MODEL = "identity_model"
+# From this many records a unit of work gets a larger page cache (``store.write(bulk=True)``): a run over
+# many records rewrites pages all over the large tables, which would otherwise be read and decrypted again
+# and again.
+BULK_RECORDS = 100_000
 
 
 def resolve_all(
@@ -181,14 +198,29 @@ def resolve_all(
     import, which only ever uses the model ``cdp resolve`` trained).
     ``progress`` is told the name of each step of ``STEPS`` as it finishes.
     ``processes`` reads and prepares the records in worker processes (never
-    in a multi-threaded server: see ``cdp.linking.map_records``).
+    in a multi-threaded server: see ``cdp.records.map_records``).
+
+    A run over a million records takes minutes, so it is not one unit of
+    work but one per stage: the records are read a chunk at a time, by
+    worker processes on connections of their own (no one read transaction
+    can span them); a read held open for minutes would keep SQLite from
+    checkpointing its write-ahead log, and one write for the whole run would
+    hold off every other writer (staff in the web app) for as long. The
+    units: one read (records without blocking keys, staff decisions, the
+    stored model); the records, chunk by chunk; the blocking keys, one bulk
+    write while the model runs in a thread; one read of the shared
+    identifiers; the model kept, if new; and one write that makes the
+    profiles and replaces the review queue together, so that the two agree.
+    That last unit reads the staff decisions again and clusters anew should
+    staff have decided a pair while the run worked: their word holds.
     """
     done = progress or (lambda step: None)
-    missing = None if retrain else set(blocking.records_without_keys(store))
+    with store.read() as tx:
+        missing = None if retrain else set(blocking_keys.records_without_keys(tx))
+        decisions = identity_store.decisions(tx)
+        stored = None if retrain else identity_store.meta(tx, MODEL)
     prepared = prepare_all(store, with_keys=missing is None or bool(missing), processes=processes)
     records = prepared.records
-    decisions = linking.decisions(store)
-    stored = None if retrain else store.meta(MODEL)
     done("read")
     # The model is DuckDB's work, and it lets go of Python's lock while it works; so it runs in a
     # thread (it does not touch the store) while this one writes the blocking keys and judges the
@@ -196,30 +228,53 @@ def resolve_all(
     with ThreadPoolExecutor(max_workers=1) as background:
         modelled = background.submit(model_links, prepared.table, stored, train)
         _keep_blocking_keys(store, prepared.keys, missing, len(records))
-        links = candidate_links(records, linking.shared_identifiers(store))
+        with store.read() as tx:
+            groups = identity_store.shared_identifiers(tx)
+        links = candidate_links(records, groups)
         done("identifiers")
         model, sure, unsure = modelled.result()
     del prepared
     if model != stored:
-        store.set_meta(MODEL, model)
+        with store.write() as tx:
+            identity_store.set_meta(tx, MODEL, model)
     done("model")
     links += sure
     clusters, joins = cluster(records, links, decisions)
     done("cluster")
-    counts = linking.apply_clusters(store, clusters, joins, actor)
-    review = _still_open(unsure, clusters, records, decisions)
-    linking.replace_review(store, review)
+    with store.write(bulk=len(records) > BULK_RECORDS) as tx:
+        decisions, clusters, joins = _decided_meanwhile(tx, records, links, decisions, clusters, joins)
+        counts = identity_store.apply_clusters(tx, clusters, joins, actor)
+        review = _still_open(unsure, clusters, records, decisions)
+        identity_store.replace_review(tx, review)
     done("write")
     return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
 
 
+def _decided_meanwhile(
+    tx: Connection,
+    records: dict[int, Record],
+    links: list[Link],
+    decisions: dict[tuple[int, int], str],
+    clusters: list[list[int]],
+    joins: list[Link],
+) -> tuple[dict[tuple[int, int], str], list[list[int]], list[Link]]:
+    """The staff decisions as the writing unit of work ``tx`` sees them, and the clusters and joins they
+    make: those given, unless staff decided a pair after they were read (their word holds)."""
+    latest = identity_store.decisions(tx)
+    if latest == decisions:
+        return decisions, clusters, joins
+    return latest, *cluster(records, links, latest)
+
+
 def _keep_blocking_keys(store: Store, keys: list[bytes], missing: set[int] | None, records: int) -> None:
     """Write every record's blocking keys (on ``--retrain``, or when no record has any, as after an import
-    or a restore), else those of the records that have none yet (``missing``)."""
+    or a restore), else those of the records that have none yet (``missing``); a unit of work of its own."""
     if missing is None or len(missing) == records:
-        blocking.rebuild(store, keys)
+        with store.write(bulk=True) as tx:
+            blocking_keys.rebuild(tx, keys)
     elif missing:
-        blocking.add(store, keys, missing)
+        with store.write() as tx:
+            blocking_keys.add(tx, keys, missing)
 
 
 def _still_open(
@@ -238,29 +293,54 @@ def _still_open(
 
 
 def split_out(store: Store, profile_id: int, record_id: int, actor: str) -> None:
-    """Take one record out of a profile for good: staff decide it is apart
-    from every other record there, and the profile is re-clustered."""
-    others = [other for other in linking.records_of_profiles(store, [profile_id]) if other != record_id]
-    linking.decide(store, [(record_id, other) for other in others], "apart", actor)
+    """Take one record out of a profile for good: staff decide, in one unit of work, that it is apart
+    from every other record there; then the profile is re-clustered (``resolve_new``)."""
+    with store.write() as tx:
+        others = [other for other in source_records.records_of_profiles(tx, [profile_id]) if other != record_id]
+        identity_store.decide(tx, [(record_id, other) for other in others], "apart", actor)
     resolve_new(store, [record_id, *others], actor)
 
 
 def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: str) -> None:
-    """Join two profiles because staff say they are one person."""
-    first = linking.records_of_profiles(store, [profile_id])
-    second = linking.records_of_profiles(store, [other_profile_id])
-    if not first or not second:
-        raise NotFound("One of the two profiles does not exist.")
-    linking.decide(store, [(first[0], second[0])], "join", actor)
+    """Join two profiles because staff say they are one person: the decision in one unit of work, then
+    the two re-clustered (``resolve_new``)."""
+    with store.write() as tx:
+        first = source_records.records_of_profiles(tx, [profile_id])
+        second = source_records.records_of_profiles(tx, [other_profile_id])
+        if not first or not second:
+            raise NotFound("One of the two profiles does not exist.")
+        identity_store.decide(tx, [(first[0], second[0])], "join", actor)
     resolve_new(store, [*first, *second], actor)
 
 
 def settle(store: Store, left: int, right: int, decision: str, actor: str, with_restricted: bool) -> None:
-    """A staff decision on a pair the queue offers them: recorded, taken off
-    the queue and, for a join, carried out at once."""
-    linking.settle_review(store, left, right, decision, actor, with_restricted)
+    """A staff decision on a pair the queue offers them: recorded and taken off the queue in one unit of
+    work and, for a join, carried out at once (``resolve_new``)."""
+    with store.write() as tx:
+        identity_store.settle_review(tx, left, right, decision, actor, with_restricted)
     if decision == "join":
         resolve_new(store, [left, right], actor)
+
+
+def review_queue(store: Store, actor: str, with_restricted: bool, limit: int = 20) -> tuple[list[ReviewItem], int]:
+    """The review queue as this person may see it (``identity.store.review_queue``), pairs and count from
+    one read; the viewing is audited."""
+    with store.read() as tx:
+        items, total = identity_store.review_queue(tx, store.personal, with_restricted, limit)
+    audit.record_soon(store, actor, "review.read", None, None, {"pairs": len(items)})
+    return items, total
+
+
+def links_of(store: Store, profile_id: int) -> list[Link]:
+    """The stored evidence of one profile: the links that joined its records."""
+    with store.read() as tx:
+        return identity_store.links_of(tx, profile_id)
+
+
+def profile_of_record(store: Store, record_id: int) -> int:
+    """The profile a source record belongs to now (after a join or split, say)."""
+    with store.read() as tx:
+        return source_records.profile_of_record(tx, record_id)
 
 
 # From this many records an import is resolved by the batch run, whose memory is bounded
@@ -282,48 +362,69 @@ def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, in
     a new record are looked at, so this stays cheap however large the store
     is. The stored model scores the blocking candidates in Python; its sure
     links join, its unsure ones go to the review queue.
+
+    Two units of work: everything is read in one read transaction, so that
+    the records, identifiers, links, decisions and blocking keys read agree;
+    the new records' blocking keys, the profiles and the review queue are
+    written in one write. (The new records' keys are reckoned with as if
+    already written: see ``identity.blocking_keys.sharing``.) The write moves
+    records from the profiles they are in when it runs, and clusters anew
+    should staff have decided a pair since the read.
     """
-    sure, unsure = scored_candidates(store, linking.records(store, record_ids))
-    groups = linking.shared_identifiers(store, record_ids)
-    touched = {member for _, members in groups for member in members} | set(record_ids)
-    touched |= {record_id for link in sure for record_id in (link.left, link.right)}
-    decisions = linking.decisions(store)
-    decided = {record_id for pair in decisions for record_id in pair} & set(record_ids)
-    if not groups and not decided and not sure and not unsure:
+    personal = store.personal
+    with store.read() as tx:
+        fresh = source_records.records(tx, personal, record_ids)
+        rows = {record_id: match_model.row(record) for record_id, record in fresh.items()}
+        keys = {record_id: match_model.blocking_keys(row) for record_id, row in rows.items()}
+        sure, unsure = scored_candidates(tx, personal, rows, keys)
+        groups = identity_store.shared_identifiers(tx, record_ids)
+        decisions = identity_store.decisions(tx)
+        decided = {record_id for pair in decisions for record_id in pair} & set(record_ids)
+        quiet = not groups and not decided and not sure and not unsure
+        if not quiet:
+            touched = {member for _, members in groups for member in members} | set(record_ids)
+            touched |= {record_id for link in sure for record_id in (link.left, link.right)}
+            around = source_records.records(tx, personal, touched)
+            profiles = {record.profile_id for record in around.values()}
+            records = source_records.records(tx, personal, source_records.records_of_profiles(tx, profiles))
+            links = candidate_links(records, identity_store.shared_identifiers(tx, list(records))) + sure
+            links += [link for link in identity_store.links_of_profiles(tx, profiles) if link.method != "staff"]
+    if quiet:
+        with store.write() as tx:
+            blocking_keys.replace(tx, personal, keys)
         return {"records": len(record_ids), "moved": 0}
-    around = linking.records(store, touched)
-    profiles = {record.profile_id for record in around.values()}
-    records = linking.records(store, linking.records_of_profiles(store, profiles))
-    links = candidate_links(records, linking.shared_identifiers(store, list(records))) + sure
-    links += [link for link in linking.links_of_profiles(store, profiles) if link.method != "staff"]
     clusters, joins = cluster(records, links, decisions)
-    counts = linking.apply_clusters(store, clusters, joins, actor)
-    if unsure:
-        involved = linking.records(store, {link.left for link in unsure} | {link.right for link in unsure})
-        clusters_now: dict[int, list[int]] = {}
-        for record in involved.values():
-            clusters_now.setdefault(record.profile_id, []).append(record.id)
-        linking.add_review(store, _still_open(unsure, list(clusters_now.values()), involved, decisions))
+    with store.write() as tx:
+        decisions, clusters, joins = _decided_meanwhile(tx, records, links, decisions, clusters, joins)
+        blocking_keys.replace(tx, personal, keys)
+        counts = identity_store.apply_clusters(tx, clusters, joins, actor)
+        if unsure:
+            ids = {link.left for link in unsure} | {link.right for link in unsure}
+            involved = source_records.records(tx, personal, ids)
+            clusters_now: dict[int, list[int]] = {}
+            for record in involved.values():
+                clusters_now.setdefault(record.profile_id, []).append(record.id)
+            identity_store.add_review(tx, _still_open(unsure, list(clusters_now.values()), involved, decisions))
     return counts
 
 
-def scored_candidates(store: Store, fresh: dict[int, Record]) -> tuple[list[Link], list[Link]]:
-    """The stored model's sure and unsure links between ``fresh`` records and
-    the records sharing a blocking key with them; the fresh records' keys are
-    stored on the way. Without a trained model, no links."""
-    rows = {record_id: match_model.row(record) for record_id, record in fresh.items()}
-    keys = {record_id: match_model.blocking_keys(row) for record_id, row in rows.items()}
-    blocking.replace(store, keys)
-    text = store.meta(MODEL)
+def scored_candidates(
+    tx: Connection, personal: PersonalData, fresh: dict[int, dict], keys: dict[int, list[blocking_keys.Key]]
+) -> tuple[list[Link], list[Link]]:
+    """The stored model's sure and unsure links between the ``fresh`` records (their ``identity.model.row``
+    rows, by id) and the records sharing a blocking key with them; ``keys`` are the fresh records' blocking
+    keys, not yet written. Without a trained model, no links."""
+    text = identity_store.meta(tx, MODEL)
     if text is None or not fresh:
         return [], []
+    rows = dict(fresh)
     candidate_keys = {key for found in keys.values() for key in found if key[0] < len(match_model.BLOCKING_RULES)}
-    sharing = blocking.sharing(store, candidate_keys, MAX_BLOCK)
+    sharing = blocking_keys.sharing(tx, personal, candidate_keys, MAX_BLOCK, pending=keys)
     pairs = _worth_scoring(keys, sharing)
     others = {record_id for pair in pairs for record_id in pair} - set(rows)
-    for record_id, record in linking.records(store, others).items():
+    for record_id, record in source_records.records(tx, personal, others).items():
         rows[record_id] = match_model.row(record)
-    scorer = Scorer(json.loads(text), _frequency(store))
+    scorer = Scorer(json.loads(text), _frequency(tx, personal, keys))
     scored = [scorer.link(rows[left], rows[right]) for left, right in pairs if left in rows and right in rows]
     return _sure_and_unsure(scored, *config.match_thresholds())
 
@@ -352,15 +453,18 @@ def _worth_scoring(keys: dict[int, list[tuple[int, str]]], sharing: dict) -> set
     return {pair for pair, count in shared.items() if count >= 2} | strong
 
 
-def _frequency(store: Store) -> Callable[[str, str], float]:
-    """How often a name occurs among all records, counted from the blocking keys when first asked."""
-    totals = blocking.totals(store)
+def _frequency(
+    tx: Connection, personal: PersonalData, pending: dict[int, list[blocking_keys.Key]]
+) -> Callable[[str, str], float]:
+    """How often a name occurs among all records, counted from the blocking keys (``pending`` ones
+    included) when first asked, in the read transaction ``tx``: only for use inside it."""
+    totals = blocking_keys.totals(tx)
     known: dict[tuple[int, str], int] = {}
 
     def frequency(column: str, value: str) -> float:
         key = (match_model.COUNTED[column], value)
         if key not in known:
-            known.update(blocking.counts(store, [key]))
+            known.update(blocking_keys.counts(tx, personal, [key], pending=pending))
         total = totals.get(key[0])
         return known[key] / total if total else 0.0
 

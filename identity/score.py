@@ -15,9 +15,9 @@ from typing import Any
 
 import jellyfish
 
-from cdp.linking import Link
 from identity import compare
 from identity.model import FLOOR_WEIGHT
+from identity.store import Link
 
 Row = dict[str, Any]
 Test = Callable[[Row, Row, str], bool]

@@ -13,13 +13,15 @@ from typing import TypeVar
 
 from flask import current_app, g, request
 
-from cdp.accounts import ROLES
+from cdp.staff.roles import ALL_STAFF, ROLES
+
+# ALL_STAFF is offered here with the decorators, as most views allow every role.
+__all__ = ["ALL_STAFF", "PUBLIC", "PUBLIC_ENDPOINTS", "allow", "decision", "declared_roles", "public"]
 
 View = TypeVar("View", bound=Callable)
 PUBLIC = "public"
 # Flask's own static-file view cannot carry a declaration.
 PUBLIC_ENDPOINTS = frozenset({"static"})
-ALL_STAFF = ROLES
 
 
 def allow(*roles: str) -> Callable[[View], View]:

@@ -16,6 +16,7 @@ from cdp import profiles
 from cdp.errors import FollowUpFailed, FormatError, ImportRejected
 from cdp.files import load_json
 from cdp.ingest import ImportResult, import_data
+from cdp.staff.roles import CUSTOMER_WORK
 from consent import segments
 from web.access import ALL_STAFF, allow, public
 from web.context import region, store
@@ -70,7 +71,7 @@ def get_profile(profile_id: int):
 
 
 @blueprint.get("/audience")
-@allow("admin", "sales", "marketing")
+@allow(*CUSTOMER_WORK)
 def audience():
     """Who may be contacted for a purpose by a channel, with how many were left out and why."""
     purpose, channel = request.args.get("purpose", ""), request.args.get("channel", "")
@@ -79,13 +80,13 @@ def audience():
 
 
 @blueprint.post("/contacts")
-@allow("admin", "sales", "marketing")
+@allow(*CUSTOMER_WORK)
 def push_contacts():
     return _ingest("contacts")
 
 
 @blueprint.post("/purchases")
-@allow("admin", "sales", "marketing")
+@allow(*CUSTOMER_WORK)
 def push_purchases():
     return _ingest("purchases")
 

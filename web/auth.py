@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from cdp import accounts, tokens
+from cdp.staff import accounts, sessions, tokens
 from web.access import ALL_STAFF, allow, public
 from web.context import store
 from web.i18n import LANGUAGES
@@ -29,7 +29,7 @@ def load_user() -> None:
         return
     token = session.get("sid")
     if token:
-        g.user = accounts.session_user(store(), token)
+        g.user = sessions.session_user(store(), token)
         if g.user is None:
             session.clear()
 
@@ -60,7 +60,7 @@ def sign_in():
             error, status = _("Too many failed sign-ins. Please wait a few minutes and try again."), 429
         else:
             session.clear()
-            session["sid"] = accounts.start_session(store(), user)
+            session["sid"] = sessions.start_session(store(), user)
             current_app.config["CDP_LOGGER"].info("sign-in user_id=%s", user.id)
             return redirect(_safe_next(request.form.get("next")))
         current_app.config["CDP_LOGGER"].warning("sign-in refused status=%s", status)
@@ -72,7 +72,7 @@ def sign_in():
 def sign_out():
     token = session.get("sid")
     if token:
-        accounts.end_session(store(), token)
+        sessions.end_session(store(), token)
     session.clear()
     return redirect(url_for("auth.sign_in"))
 

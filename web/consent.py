@@ -14,7 +14,7 @@ from cdp.errors import InvalidValue
 from consent import ledger
 from web import errors
 from web.access import ALL_STAFF, allow
-from web.context import actor, store
+from web.context import actor, is_htmx, store
 
 blueprint = Blueprint("consent", __name__)
 
@@ -48,7 +48,7 @@ def record(profile_id: int):
                           proof={"reason": form["reason"].strip()})  # fmt: skip
         except InvalidValue as invalid:
             error = invalid.message
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render_template("_consent.html", **panel(profile_id, error)), 422 if error else 200
     if error:
         return errors.respond(422, error)

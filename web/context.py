@@ -1,8 +1,8 @@
-"""What a view needs from the running application: the store and the actor."""
+"""What a view needs from the running application and the request: the store, the actor, htmx or not."""
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from cdp.store import Store
 
@@ -20,3 +20,8 @@ def actor() -> str:
 
 def region() -> str:
     return current_app.config["REGION"]
+
+
+def is_htmx() -> bool:
+    """Whether htmx sent the request (it sets ``HX-Request: true``), so a fragment is answered, not a page."""
+    return request.headers.get("HX-Request") == "true"

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from cdp import audit_view
 from cdp.errors import InvalidValue
+from cdp.staff.roles import DPO_WORK
 from consent import retention
 from web.access import allow
 from web.context import actor, store
@@ -14,7 +15,7 @@ blueprint = Blueprint("dpo", __name__, url_prefix="/dpo")
 
 
 @blueprint.get("/audit")
-@allow("dpo", "admin")
+@allow(*DPO_WORK)
 def audit_log():
     """Newest entries first; the hash chain is checked when the DPO asks."""
     page = audit_view.page(store(), request.args.get("page", 1, type=int))
@@ -24,7 +25,7 @@ def audit_log():
 
 
 @blueprint.get("/retention")
-@allow("dpo", "admin")
+@allow(*DPO_WORK)
 def retention_rules():
     """The rules in force, editable; with ``?dry=1`` what a run would delete now."""
     due = retention.due(store()) if request.args.get("dry") == "1" else None
@@ -32,7 +33,7 @@ def retention_rules():
 
 
 @blueprint.post("/retention/<category>")
-@allow("dpo", "admin")
+@allow(*DPO_WORK)
 def set_retention_rule(category: str):
     try:
         retention.set_rule(store(), category, request.form.get("months", 0, type=int),
@@ -43,7 +44,7 @@ def set_retention_rule(category: str):
 
 
 @blueprint.post("/retention/run")
-@allow("dpo", "admin")
+@allow(*DPO_WORK)
 def run_retention():
     done = retention.run(store(), actor())
     return render_template("retention.html", rules=retention.rules(store()), due=done, ran=True, error=None)

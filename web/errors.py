@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from cdp import logs
 from cdp.errors import CdpError
+from web.context import is_htmx
 
 
 def _titles() -> dict[int, str]:
@@ -36,7 +37,7 @@ def respond(status: int, message: str | None = None):
         text = message or _titles().get(status, "Error")
         return jsonify({"error": {"status": status, "message": text}}), status
     title = _titles().get(status, _("Something went wrong on our side."))
-    template = "_error.html" if request.headers.get("HX-Request") else "error.html"
+    template = "_error.html" if is_htmx() else "error.html"
     return render_template(template, status=status, title=title, message=message), status
 
 

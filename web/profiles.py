@@ -5,19 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cdp import linking, profiles
+from cdp import profiles
 from cdp.errors import InvalidValue
 from cdp.salutation import greeting
 from identity import resolve
 from web import consent
 from web.access import ALL_STAFF, allow
-from web.context import actor, region, store
+from web.context import actor, is_htmx, region, store
 
 blueprint = Blueprint("profiles", __name__)
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _may_see(profile: profiles.Profile) -> bool:
@@ -37,7 +33,7 @@ def search():
     query = request.args.get("q", "").strip()
     found = profiles.search_for(store(), query, region(), actor()) if len(query) >= 2 else []
     visible = [profile for profile in found if _may_see(profile)]
-    template = "_results.html" if _is_htmx() else "search.html"
+    template = "_results.html" if is_htmx() else "search.html"
     return render_template(template, query=query, results=visible)
 
 
@@ -51,7 +47,7 @@ def show(profile_id: int):
 def _page(profile: profiles.Profile, page_number: int, error: str | None = None) -> str:
     """The whole profile page."""
     page = profiles.timeline(store(), profile.id, page_number)
-    links = linking.links_of(store(), profile.id)
+    links = resolve.links_of(store(), profile.id)
     context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error}
     return render_template("profile.html", **context, **consent.panel(profile.id))
 
@@ -61,7 +57,7 @@ def _page(profile: profiles.Profile, page_number: int, error: str | None = None)
 def timeline(profile_id: int):
     profile = profiles.visible(store(), profile_id, g.user.role)
     page = profiles.timeline(store(), profile_id, request.args.get("page", 1, type=int))
-    if _is_htmx():
+    if is_htmx():
         return render_template("_timeline.html", profile=profile, page=page)
     return redirect(url_for("profiles.show", profile_id=profile_id, page=page.number))
 
@@ -85,7 +81,7 @@ def salutation(profile_id: int):
     except InvalidValue:
         error = _("Please choose one of the offered values.")
         return _salutation_response(profile_id, error), 422
-    if not _is_htmx():
+    if not is_htmx():
         return redirect(url_for("profiles.show", profile_id=profile_id))
     return _salutation_response(profile_id, None)
 
@@ -93,7 +89,7 @@ def salutation(profile_id: int):
 def _salutation_response(profile_id: int, error: str | None) -> str:
     """The salutation fragment for htmx; the whole profile page otherwise."""
     profile = profiles.load(store(), profile_id)
-    if _is_htmx():
+    if is_htmx():
         return render_template("_salutation.html", profile=profile, greetings=_greetings(profile), error=error)
     return _page(profile, 1, error)
 
@@ -119,7 +115,7 @@ def join(profile_id: int):
     profiles.visible(store(), other, g.user.role)
     anchor = profiles.visible(store(), profile_id, g.user.role).sources[0].record_id
     resolve.join_profiles(store(), profile_id, other, actor())
-    return redirect(url_for("profiles.show", profile_id=linking.profile_of_record(store(), anchor)))
+    return redirect(url_for("profiles.show", profile_id=resolve.profile_of_record(store(), anchor)))
 
 
 def _greetings(profile: profiles.Profile) -> dict[str, str]:

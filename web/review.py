@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from cdp import linking
 from cdp.profiles import SEES_RESTRICTED
-from identity.resolve import settle
+from identity.resolve import review_queue, settle
 from web.access import ALL_STAFF, allow
-from web.context import actor, store
+from web.context import actor, is_htmx, store
 
 blueprint = Blueprint("review", __name__, url_prefix="/review")
 DECISIONS = ("join", "apart")
@@ -18,7 +17,7 @@ COMPARED = ("first_name", "last_name", "birth_date", "email", "phone", "street",
 @blueprint.get("")
 @allow(*ALL_STAFF)
 def queue():
-    items, total = linking.review_queue(store(), actor(), _with_restricted())
+    items, total = review_queue(store(), actor(), _with_restricted())
     return render_template("review.html", items=items, total=total, compared=COMPARED)
 
 
@@ -30,7 +29,7 @@ def decide(left: int, right: int):
     if decision not in DECISIONS or left == right:
         abort(400)
     settle(store(), left, right, decision, actor(), _with_restricted())
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return ""
     return redirect(url_for("review.queue"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 
 from web import access
+from web.context import is_htmx
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,7 +33,7 @@ def enforce_access() -> Response | None:
     if verdict == "sign-in":
         if request.path.startswith("/api/"):
             abort(401)
-        if request.headers.get("HX-Request"):
+        if is_htmx():
             response = Response(status=401)
             response.headers["HX-Redirect"] = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
             return response

@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cdp import profiles
-from cdp.accounts import ROLES, add_user
 from cdp.ingest import import_data
+from cdp.staff.accounts import add_user
+from cdp.staff.roles import ROLES
 from cdp.store import Store
 from kundenbild.bootstrap import app as create_app
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from cdp.accounts import ROLES
-from cdp.tokens import create_token
+from cdp.staff.roles import ROLES
+from cdp.staff.tokens import create_token
 from tests.e2e.conftest import sign_in
 from web.access import PUBLIC, declared_roles
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cdp import profiles
-from cdp.tokens import create_token
+from cdp.staff.tokens import create_token
 from consent import ledger
 from tests.e2e.conftest import csrf_token, profile_id, sign_in
 

@@ -47,7 +47,7 @@ def test_access_request_from_intake_to_archive(tmp_path: Path) -> None:
     opened = _ok(data, "dsr", "open", "--kind", "access", stdin="email: anna@example.org\nlanguage: en\n")
     assert "Opened request 1 (access)" in opened and f"candidate profile {anna}: Anna Albrecht" in opened
     refused = run_cdp(data, "dsr", "export", "1", str(tmp_path / "a.zip"))
-    assert refused.returncode == 6 and "not been verified" in refused.stderr
+    assert refused.returncode == 9 and "not been verified" in refused.stderr
     _ok(data, "dsr", "verify", "1", "--how", "known_email")
     _ok(data, "dsr", "confirm", "1", anna)
     _ok(data, "dsr", "export", "1", str(tmp_path / "a.zip"))

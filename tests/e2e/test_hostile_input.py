@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp.tokens import create_token
+from cdp.staff.tokens import create_token
 from tests.helpers import count_rows, run_cdp, write_file
 
 HOSTILE = {

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from cdp import profiles
 from cdp.config import Paths
 from cdp.keys import load_master_key
+from cdp.staff.tokens import create_token
 from cdp.store import open_store
-from cdp.tokens import create_token
-from consent import requests
+from consent import dsr
 from identity.resolve import MODEL
 from tests.helpers import count_rows, run_cdp, write_file
 
@@ -62,10 +62,10 @@ def test_the_api_answers_created_and_names_the_unfinished_follow_up(app: Flask, 
 def test_the_api_counts_records_held_back_for_people_erased_on_request(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["cdp_store"]
     [erika] = profiles.search(store, "erika@example.org", "DE")
-    request_id = requests.open_request(store, "erasure", {"email": "erika@example.org"}, date.today(), "test")
-    requests.verify(store, request_id, "known_email", "test")
-    requests.confirm_subject(store, request_id, erika.id, "test")
-    requests.erase(store, request_id, "test")
+    request_id = dsr.open_request(store, "erasure", {"email": "erika@example.org"}, date.today(), "test")
+    dsr.verify(store, request_id, "known_email", "test")
+    dsr.confirm_subject(store, request_id, erika.id, "test")
+    dsr.erase(store, request_id, "test")
     token = create_token(store, "shop", "sales", actor="test")
     answer = client.post(
         "/api/v1/contacts?source=newsletter",

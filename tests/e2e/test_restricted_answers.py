@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from cdp.schema import audit_log
-from cdp.tokens import create_token
+from cdp.staff.tokens import create_token
 from consent import repository
 from tests.e2e.conftest import profile_id, sign_in
 
@@ -17,7 +17,8 @@ def test_restricted_and_missing_profiles_get_the_same_answer_and_refusals_are_au
 ) -> None:
     store = app.extensions["cdp_store"]
     max_id = profile_id(app, "max mueller")
-    repository.set_restricted(store, max_id, True, "test", None)
+    with store.write() as tx:
+        repository.set_restricted(tx, max_id, True, "test", None)
     sign_in(client, "sales")
     for path in ("/profiles/{}", "/profiles/{}/timeline"):
         restricted, missing = client.get(path.format(max_id)), client.get(path.format(99999))

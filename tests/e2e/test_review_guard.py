@@ -6,16 +6,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from cdp import linking
 from cdp.schema import audit_log, link_decision
 from consent import repository
+from identity.resolve import profile_of_record
 from tests.e2e.conftest import csrf_token, sign_in
-from tests.e2e.test_web import queue_pair
+from tests.e2e.test_web import all_records, queue_pair
 
 
 def _restrict_profile_of(app: Flask, record_id: int) -> None:
     store = app.extensions["cdp_store"]
-    repository.set_restricted(store, linking.profile_of_record(store, record_id), True, "test", None)
+    profile_id = profile_of_record(store, record_id)
+    with store.write() as tx:
+        repository.set_restricted(tx, profile_id, True, "test", None)
 
 
 def _decide(client: FlaskClient, left: int, right: int, decision: str = "join"):
@@ -52,14 +54,14 @@ def test_viewing_the_review_queue_is_audited(app: Flask, client: FlaskClient) ->
 
 def test_a_pair_that_was_never_queued_cannot_be_decided(app: Flask, client: FlaskClient) -> None:
     low, _ = queue_pair(app, "Max", "Alex")
-    records = linking.records(app.extensions["cdp_store"]).values()
+    records = all_records(app)
     erika = next(record.id for record in records if record.fields["first_name"] == "Erika")
     sign_in(client, "sales")
-    before = {r.id: r.profile_id for r in linking.records(app.extensions["cdp_store"]).values()}
+    before = {r.id: r.profile_id for r in all_records(app)}
     answer = _decide(client, low, erika)
     assert answer.status_code == 404
     assert "not waiting for a decision" in answer.get_data(as_text=True)
-    assert {r.id: r.profile_id for r in linking.records(app.extensions["cdp_store"]).values()} == before
+    assert {r.id: r.profile_id for r in all_records(app)} == before
     assert _decisions(app) == []
 
 

@@ -11,9 +11,12 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp import linking, profiles
-from cdp.accounts import disable_user
-from cdp.tokens import create_token
+from cdp import profiles
+from cdp.records import Record, records
+from cdp.staff.accounts import disable_user
+from cdp.staff.tokens import create_token
+from identity import store as identity_store
+from identity.resolve import profile_of_record
 from kundenbild.bootstrap import app as create_app
 from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
 
@@ -337,14 +340,22 @@ def test_an_identifier_from_several_sources_is_listed_once_with_its_sources(app:
     assert len(emails) == 1 and set(emails[0][2].split(", ")) == {"webshop", "newsletter"}
 
 
+def all_records(app: Flask) -> list[Record]:
+    """Every source record of the app's store."""
+    store = app.extensions["cdp_store"]
+    with store.read() as tx:
+        return list(records(tx, store.personal).values())
+
+
 def queue_pair(app: Flask, first: str, second: str) -> tuple[int, int]:
     """Put the records of two customers on the review queue; their record ids."""
-    store = app.extensions["cdp_store"]
-    records = linking.records(store).values()
-    left = next(r.id for r in records if r.fields.get("first_name") == first)
-    right = next(r.id for r in records if r.fields.get("first_name") == second)
+    found = all_records(app)
+    left = next(r.id for r in found if r.fields.get("first_name") == first)
+    right = next(r.id for r in found if r.fields.get("first_name") == second)
     low, high = sorted((left, right))
-    linking.replace_review(store, [linking.Link(low, high, "model", 0.7, {"probability": 0.7, "last_name": "exact"})])
+    pair = identity_store.Link(low, high, "model", 0.7, {"probability": 0.7, "last_name": "exact"})
+    with app.extensions["cdp_store"].write() as tx:
+        identity_store.replace_review(tx, [pair])
     return low, high
 
 
@@ -358,7 +369,7 @@ def test_review_queue_joins_a_pair_with_one_click(app: Flask, client: FlaskClien
         f"/review/{low}/{high}", data={"decision": "join"}, headers={"HX-Request": "true", "X-CSRFToken": token}
     )
     assert answer.status_code == 200 and answer.get_data(as_text=True) == ""
-    profiles_now = {r.id: r.profile_id for r in linking.records(app.extensions["cdp_store"]).values()}
+    profiles_now = {r.id: r.profile_id for r in all_records(app)}
     assert profiles_now[low] == profiles_now[high]
     assert "Nothing to review." in client.get("/review").get_data(as_text=True)
 
@@ -368,7 +379,8 @@ def test_keeping_apart_holds_against_later_runs(app: Flask, client: FlaskClient)
     sign_in(client, "sales")
     token = csrf_token(client, "/review")
     client.post(f"/review/{low}/{high}", data={"decision": "apart", "csrf_token": token})
-    assert linking.decisions(app.extensions["cdp_store"])[(low, high)] == "apart"
+    with app.extensions["cdp_store"].read() as tx:
+        assert identity_store.decisions(tx)[(low, high)] == "apart"
     assert client.post(f"/review/{low}/{high}", data={"decision": "maybe", "csrf_token": token}).status_code == 400
 
 
@@ -384,11 +396,11 @@ def test_staff_split_a_record_out_and_join_profiles_again(app: Flask, client: Fl
     sign_in(client, "sales")
     csrf = csrf_token(client, f"/profiles/{joined.id}")
     assert client.post(f"/profiles/{joined.id}/split/{newsletter}", data={"csrf_token": csrf}).status_code == 302
-    apart = linking.profile_of_record(store, newsletter)
+    apart = profile_of_record(store, newsletter)
     assert apart != joined.id and len(profiles.load(store, joined.id).sources) == 1
     again = client.post(f"/profiles/{joined.id}/join", data={"other": apart, "csrf_token": csrf})
     assert again.status_code == 302
-    assert linking.profile_of_record(store, newsletter) == linking.profile_of_record(
+    assert profile_of_record(store, newsletter) == profile_of_record(
         store, profiles.load(store, int(again.headers["Location"].rsplit("/", 1)[1])).sources[0].record_id
     )
     assert len(profiles.search(store, "max.mueller@example.de", "DE")[0].sources) == 2

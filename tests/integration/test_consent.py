@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from cdp import linking, profiles
-from cdp.errors import InvalidValue, RequestNotReady
+from cdp import profiles
+from cdp.errors import InvalidValue
 from cdp.ingest import import_file
+from cdp.records import records
 from cdp.store import Store
-from consent import access, ledger, requests, retention, segments
+from consent import access, dsr, ledger, repository, retention, segments
+from consent.errors import RequestNotReady
 from identity.resolve import resolve_all, resolve_new
-from tests.helpers import write_file
+from tests.helpers import count_rows, write_file
 
 CONTACTS = (
     "ID;Vorname;Nachname;E-Mail;Telefon;Notiz\n"
@@ -70,10 +72,10 @@ def test_withdrawal_takes_a_person_out_of_exports_at_once(store: Store, shop: di
 def test_people_without_consent_or_restricted_are_left_out_and_counted(store: Store, shop: dict[str, int]) -> None:
     _grant(store, shop["Anna"], channel="phone")
     _grant(store, shop["Clara"], channel="phone")
-    request_id = requests.open_request(store, "restriction", {"name": "Clara Christ"}, date.today(), "dpo")
-    requests.confirm_subject(store, request_id, shop["Clara"], "dpo")
-    requests.verify(store, request_id, "id_document", "dpo")
-    requests.restrict(store, request_id, "dpo")
+    request_id = dsr.open_request(store, "restriction", {"name": "Clara Christ"}, date.today(), "dpo")
+    dsr.confirm_subject(store, request_id, shop["Clara"], "dpo")
+    dsr.verify(store, request_id, "id_document", "dpo")
+    dsr.restrict(store, request_id, "dpo")
     rows, audience = segments.contacts(store, "sales_contact", "phone", "test")
     assert rows == [] and audience.left_out == {"restricted": 1, "withdrawn": 0, "no consent": 2}
     audience = ledger.audience(store, None, "newsletter", "phone")
@@ -82,12 +84,41 @@ def test_people_without_consent_or_restricted_are_left_out_and_counted(store: St
 
 def test_objection_stops_direct_marketing_on_every_channel(store: Store, shop: dict[str, int]) -> None:
     _grant(store, shop["Anna"])
-    request_id = requests.open_request(store, "objection", {"email": "anna@example.org"}, date.today(), "dpo")
-    requests.confirm_subject(store, request_id, shop["Anna"], "dpo")
-    requests.verify(store, request_id, "known_email", "dpo")
-    assert requests.object_to_marketing(store, request_id, "dpo") == 15
+    request_id = dsr.open_request(store, "objection", {"email": "anna@example.org"}, date.today(), "dpo")
+    dsr.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
+    assert dsr.object_to_marketing(store, request_id, "dpo") == 15
     for channel in ledger.CHANNELS:
         assert ledger.audience(store, None, "newsletter", channel).included == []
+
+
+def test_an_objection_for_two_profiles_is_one_unit_of_work(
+    store: Store, shop: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second profile's events fail after they were written: the first profile's go too, and their audit."""
+    request_id = dsr.open_request(store, "objection", {"email": "anna@example.org"}, date.today(), "dpo")
+    for name in ("Anna", "Bernd"):
+        dsr.confirm_subject(store, request_id, shop[name], "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
+    entries = count_rows(store, "audit_log")
+    real_add_events = repository.add_events
+    written = []
+
+    def failing_after_the_second(*args, **kwargs):
+        written.append(real_add_events(*args, **kwargs))
+        if len(written) == 2:
+            raise RuntimeError("the disk is full")
+        return written[-1]
+
+    monkeypatch.setattr(repository, "add_events", failing_after_the_second)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        dsr.object_to_marketing(store, request_id, "dpo")
+    assert [len(ids) for ids in written] == [15, 15]
+    assert ledger.history(store, shop["Anna"]) == [] and ledger.history(store, shop["Bernd"]) == []
+    assert count_rows(store, "consent_event") == 0 and count_rows(store, "audit_log") == entries
+    monkeypatch.undo()
+    assert dsr.object_to_marketing(store, request_id, "dpo") == 30
+    assert count_rows(store, "consent_event") == 30
 
 
 def test_unknown_purpose_or_channel_is_refused(store: Store, shop: dict[str, int]) -> None:
@@ -98,16 +129,16 @@ def test_unknown_purpose_or_channel_is_refused(store: Store, shop: dict[str, int
 
 
 def test_a_request_is_carried_out_only_when_verified_and_confirmed(store: Store, shop: dict[str, int]) -> None:
-    request_id = requests.open_request(store, "access", {"email": "anna@example.org"}, date(2026, 1, 31), "dpo")
-    assert requests.load(store, request_id).due_on == date(2026, 2, 28)
+    request_id = dsr.open_request(store, "access", {"email": "anna@example.org"}, date(2026, 1, 31), "dpo")
+    assert dsr.load(store, request_id).due_on == date(2026, 2, 28)
     with pytest.raises(RequestNotReady, match="verified"):
-        requests.ready(store, request_id)
-    requests.verify(store, request_id, "known_email", "dpo")
+        dsr.ready(store, request_id)
+    dsr.verify(store, request_id, "known_email", "dpo")
     with pytest.raises(RequestNotReady, match="confirmed"):
-        requests.ready(store, request_id)
-    requests.confirm_subject(store, request_id, shop["Anna"], "dpo")
-    assert requests.ready(store, request_id).subjects == [shop["Anna"]]
-    assert requests.extend(store, request_id, "many systems to search", "dpo") == date(2026, 4, 30)
+        dsr.ready(store, request_id)
+    dsr.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    assert dsr.ready(store, request_id).subjects == [shop["Anna"]]
+    assert dsr.extend(store, request_id, "many systems to search", "dpo") == date(2026, 4, 30)
 
 
 def test_access_archive_holds_everything_put_in(store: Store, shop: dict[str, int]) -> None:
@@ -169,28 +200,30 @@ def test_a_restriction_goes_with_the_records_into_the_profile_they_join(store: S
     import_file(store, write_file(tmp_path, "crm.csv", pair), "crm", after_import=resolve_new)
     single = "ID;Vorname;Nachname;E-Mail\nA;Dora;Dorn;dora@example.org\n"
     import_file(store, write_file(tmp_path, "shop.csv", single), "shop")
-    [alone] = {record.profile_id for record in linking.records(store).values() if record.source == "shop"}
-    request_id = requests.open_request(store, "restriction", {"name": "Dora Dorn"}, date.today(), "dpo")
-    requests.confirm_subject(store, request_id, alone, "dpo")
-    requests.verify(store, request_id, "in_person", "dpo")
-    requests.restrict(store, request_id, "dpo")
+    with store.read() as tx:
+        [alone] = {record.profile_id for record in records(tx, store.personal).values() if record.source == "shop"}
+    request_id = dsr.open_request(store, "restriction", {"name": "Dora Dorn"}, date.today(), "dpo")
+    dsr.confirm_subject(store, request_id, alone, "dpo")
+    dsr.verify(store, request_id, "in_person", "dpo")
+    dsr.restrict(store, request_id, "dpo")
     resolve_all(store, actor="test")
-    [joined] = {record.profile_id for record in linking.records(store).values()}
+    with store.read() as tx:
+        [joined] = {record.profile_id for record in records(tx, store.personal).values()}
     assert joined != alone, "the restricted record moved into the larger profile"
     assert profiles.load(store, joined).status == "restricted"
 
 
 def test_rectification_corrects_every_record_and_what_finds_it(store: Store, shop: dict[str, int]) -> None:
-    request_id = requests.open_request(store, "rectification", {"email": "anna@example.org"}, date.today(), "dpo")
-    requests.confirm_subject(store, request_id, shop["Anna"], "dpo")
-    requests.verify(store, request_id, "known_email", "dpo")
-    assert requests.rectify(store, request_id, "last_name", "Albers", "dpo") == 1
-    assert requests.rectify(store, request_id, "email", "Anna.Albers@Example.org", "dpo") == 1
+    request_id = dsr.open_request(store, "rectification", {"email": "anna@example.org"}, date.today(), "dpo")
+    dsr.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
+    assert dsr.rectify(store, request_id, "last_name", "Albers", "dpo") == 1
+    assert dsr.rectify(store, request_id, "email", "Anna.Albers@Example.org", "dpo") == 1
     found = profiles.load(store, shop["Anna"])
     assert (found.value("last_name"), found.value("email")) == ("Albers", "Anna.Albers@example.org")
     assert [hit.id for hit in profiles.search(store, "albers", "DE")] == [shop["Anna"]]
     assert [hit.id for hit in profiles.search(store, "anna.albers@example.org", "DE")] == [shop["Anna"]]
     assert profiles.search(store, "Albrecht", "DE") == [] and profiles.search(store, "anna@example.org", "DE") == []
     with pytest.raises(InvalidValue, match="email"):
-        requests.rectify(store, request_id, "email", "not an address", "dpo")
+        dsr.rectify(store, request_id, "email", "not an address", "dpo")
     assert profiles.load(store, shop["Anna"]).value("email") == "Anna.Albers@example.org"

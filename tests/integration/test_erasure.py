@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from cdp import backup, erasure, linking, profiles, search
+from cdp import backup, erasure, profiles, search
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import load_master_key
 from cdp.personal import Place
+from cdp.records import records_of_profiles
 from cdp.store import Store
-from consent import ledger, requests
+from consent import dsr, ledger
 from identity.resolve import resolve_all
 from tests.helpers import count_rows, opened_records, write_file
 
@@ -46,11 +47,11 @@ def person(store: Store, tmp_path: Path) -> int:
 
 
 def _erase_by_request(store: Store, profile_id: int) -> int:
-    request_id = requests.open_request(store, "erasure", {"email": f"{MARKERS[2]}@example.org"}, date.today(), "dpo")
-    assert [found.id for found in requests.candidates(store, request_id)] == [profile_id]
-    requests.confirm_subject(store, request_id, profile_id, "dpo")
-    requests.verify(store, request_id, "known_email", "dpo")
-    requests.erase(store, request_id, "dpo")
+    request_id = dsr.open_request(store, "erasure", {"email": f"{MARKERS[2]}@example.org"}, date.today(), "dpo")
+    assert [found.id for found in dsr.candidates(store, request_id)] == [profile_id]
+    dsr.confirm_subject(store, request_id, profile_id, "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
+    dsr.erase(store, request_id, "dpo")
     return request_id
 
 
@@ -110,7 +111,8 @@ def test_purchases_under_tax_retention_stay_as_restricted_facts(store: Store, pe
 def test_an_older_backup_restored_does_not_bring_the_person_back(
     store: Store, person: int, paths: Paths, tmp_path: Path
 ) -> None:
-    record_ids = linking.records_of_profiles(store, [person])
+    with store.read() as tx:
+        record_ids = records_of_profiles(tx, [person])
     saved = tmp_path / "before.kbk"
     backup.backup(store, saved)
     _erase_by_request(store, person)

@@ -12,7 +12,7 @@ from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
-from consent import requests
+from consent import dsr
 from tests.helpers import count_rows, opened_records, write_file
 
 CONTACTS = (
@@ -26,10 +26,10 @@ def request_about_two(store: Store, tmp_path: Path) -> tuple[int, list[int]]:
     """An erasure request, verified, with Anna's two separate profiles confirmed."""
     import_file(store, write_file(tmp_path, "shop.csv", CONTACTS), "webshop")
     annas = [profiles.search(store, email, "DE")[0].id for email in ("anna@example.org", "anna.privat@example.org")]
-    request_id = requests.open_request(store, "erasure", {"email": "anna@example.org"}, date.today(), "dpo")
+    request_id = dsr.open_request(store, "erasure", {"email": "anna@example.org"}, date.today(), "dpo")
     for profile_id in annas:
-        requests.confirm_subject(store, request_id, profile_id, "dpo")
-    requests.verify(store, request_id, "known_email", "dpo")
+        dsr.confirm_subject(store, request_id, profile_id, "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
     return request_id, annas
 
 
@@ -46,10 +46,10 @@ def test_erasure_of_two_profiles_rolls_back_when_the_second_fails(
 
     monkeypatch.setattr(erasure, "purge_profile", failing_on_the_second)
     with pytest.raises(RuntimeError):
-        requests.erase(store, request_id, "dpo")
+        dsr.erase(store, request_id, "dpo")
     assert len(opened_records(store)) == 3 and all(record.get("fields") for record in opened_records(store))
-    assert requests.load(store, request_id).status == "open"
-    assert requests.load(store, request_id).requester == {"email": "anna@example.org"}
+    assert dsr.load(store, request_id).status == "open"
+    assert dsr.load(store, request_id).requester == {"email": "anna@example.org"}
     assert not store.personal.vault.erasure_pending()
 
 
@@ -65,7 +65,7 @@ def test_an_erasure_whose_commit_failed_after_its_keys_went_is_finished_on_the_n
 
     monkeypatch.setattr(store, "_destroy_keys", destroy_then_crash)
     with pytest.raises(RuntimeError):
-        requests.erase(store, request_id, "dpo")
+        dsr.erase(store, request_id, "dpo")
     assert store.personal.vault.erasure_pending() and count_rows(store, "source_record") == 3
     store.close()
     reopened = open_store(paths, load_master_key(paths))
@@ -82,7 +82,7 @@ def test_an_erasure_request_erases_both_profiles_and_closes_in_one_go(
     store: Store, request_about_two: tuple[int, list[int]]
 ) -> None:
     request_id, _ = request_about_two
-    assert len(requests.erase(store, request_id, "dpo")) == 2
+    assert len(dsr.erase(store, request_id, "dpo")) == 2
     assert [record["fields"]["first_name"] for record in opened_records(store)] == ["Erika"]
-    assert requests.load(store, request_id).status == "closed"
+    assert dsr.load(store, request_id).status == "closed"
     assert not store.personal.vault.erasure_pending()

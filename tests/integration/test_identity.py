@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from cdp import audit, blocking, linking
+from cdp import audit
+from cdp import records as source_records
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import create_key_file
 from cdp.personal import SealBroken
+from cdp.records import Record
 from cdp.store import Store, create_store
-from identity.resolve import resolve_all, resolve_new, split_out
+from identity import blocking_keys
+from identity import store as identity_store
+from identity.resolve import links_of, resolve_all, resolve_new, split_out
 from tests.helpers import count_rows, write_file
 
 SHOP = (
@@ -37,10 +41,35 @@ def shop_and_newsletter(store: Store, tmp_path: Path) -> Store:
     return store
 
 
+def all_records(store: Store) -> dict[int, Record]:
+    with store.read() as tx:
+        return source_records.records(tx, store.personal)
+
+
+def records_of_profile(store: Store, profile_id: int) -> list[int]:
+    with store.read() as tx:
+        return source_records.records_of_profiles(tx, [profile_id])
+
+
+def decisions(store: Store) -> dict[tuple[int, int], str]:
+    with store.read() as tx:
+        return identity_store.decisions(tx)
+
+
+def without_keys(store: Store) -> list[int]:
+    with store.read() as tx:
+        return blocking_keys.records_without_keys(tx)
+
+
+def key_totals(store: Store) -> dict[int, int]:
+    with store.read() as tx:
+        return blocking_keys.totals(tx)
+
+
 def people(store: Store) -> set[frozenset[str]]:
     """Profiles as sets of ``source:id``."""
     groups: dict[int, set[str]] = {}
-    for record in linking.records(store).values():
+    for record in all_records(store).values():
         groups.setdefault(record.profile_id, set()).add(f"{record.source}:{record.source_id}")
     return {frozenset(group) for group in groups.values()}
 
@@ -62,18 +91,18 @@ def test_shared_email_with_a_different_first_name_is_not_joined(shop_and_newslet
 
 def test_evidence_is_kept_for_every_join(shop_and_newsletter: Store) -> None:
     resolve_all(shop_and_newsletter, actor="test")
-    [merged] = [
-        record.profile_id for record in linking.records(shop_and_newsletter).values() if record.source_id == "N1"
-    ]
-    [link] = linking.links_of(shop_and_newsletter, merged)
+    [merged] = [record.profile_id for record in all_records(shop_and_newsletter).values() if record.source_id == "N1"]
+    [link] = links_of(shop_and_newsletter, merged)
     assert link.evidence["shared"] == ["email"]
     assert link.evidence["first_name"] == "nickname" and link.evidence["last_name"] == "exact"
 
 
 def test_staff_apart_is_never_undone_and_staff_join_always_holds(shop_and_newsletter: Store) -> None:
-    ids = {record.source_id: record.id for record in linking.records(shop_and_newsletter).values()}
-    linking.decide(shop_and_newsletter, [(ids["S1"], ids["N1"])], "apart", actor="dpo")
-    linking.decide(shop_and_newsletter, [(ids["S3"], ids["N2"])], "join", actor="sales")
+    ids = {record.source_id: record.id for record in all_records(shop_and_newsletter).values()}
+    with shop_and_newsletter.write() as tx:
+        identity_store.decide(tx, [(ids["S1"], ids["N1"])], "apart", actor="dpo")
+    with shop_and_newsletter.write() as tx:
+        identity_store.decide(tx, [(ids["S3"], ids["N2"])], "join", actor="sales")
     resolve_all(shop_and_newsletter, actor="test")
     resolve_all(shop_and_newsletter, actor="test")
     groups = people(shop_and_newsletter)
@@ -92,7 +121,7 @@ def test_new_records_join_existing_profiles_incrementally(store: Store, tmp_path
     import_file(store, write_file(tmp_path, "shop.csv", SHOP), "shop")
     resolve_all(store, actor="test")
     import_file(store, write_file(tmp_path, "nl.csv", NEWSLETTER), "newsletter")
-    new = [record.id for record in linking.records(store).values() if record.source == "newsletter"]
+    new = [record.id for record in all_records(store).values() if record.source == "newsletter"]
     resolve_new(store, new, actor="test")
     assert frozenset({"shop:S1", "newsletter:N1"}) in people(store)
     assert not any({"shop:S1", "shop:S2"} <= group for group in people(store))
@@ -115,10 +144,10 @@ def test_each_profile_keeps_one_link_per_join_however_often_it_is_resolved(store
     three = NEWSLETTER + "N4;Max;Müller;max@example.de\n"
     import_file(store, write_file(tmp_path, "nl.csv", three), "newsletter")
     for _ in range(2):
-        resolve_new(store, [record.id for record in linking.records(store).values()], actor="test")
+        resolve_new(store, [record.id for record in all_records(store).values()], actor="test")
         resolve_all(store, actor="test")
-    [max_profile] = {r.profile_id for r in linking.records(store).values() if r.source_id in ("S1", "N1", "N4")}
-    links = linking.links_of(store, max_profile)
+    [max_profile] = {r.profile_id for r in all_records(store).values() if r.source_id in ("S1", "N1", "N4")}
+    links = links_of(store, max_profile)
     assert len(links) == 2 and len({(link.left, link.right) for link in links}) == 2
 
 
@@ -165,11 +194,11 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def _profile_of(store: Store, source: str, source_id: str) -> int:
-    return next(r.profile_id for r in linking.records(store).values() if (r.source, r.source_id) == (source, source_id))
+    return next(r.profile_id for r in all_records(store).values() if (r.source, r.source_id) == (source, source_id))
 
 
 def test_model_joins_a_new_record_at_import_without_a_batch_run(trained_store: Store, tmp_path: Path) -> None:
-    shop_record = next(r for r in linking.records(trained_store).values() if r.source_id == "S7")
+    shop_record = next(r for r in all_records(trained_store).values() if r.source_id == "S7")
     fields = shop_record.fields
     row = (
         f"C1;{fields['first_name']};{fields['last_name']};crm7@example.net;{fields['postcode']};{fields['birth_date']}"
@@ -178,7 +207,7 @@ def test_model_joins_a_new_record_at_import_without_a_batch_run(trained_store: S
     import_file(trained_store, write_file(tmp_path, "crm.csv", crm), "crm", after_import=resolve_new)
     profile_id = _profile_of(trained_store, "shop", "S7")
     assert _profile_of(trained_store, "crm", "C1") == profile_id
-    joined = [link for link in linking.links_of(trained_store, profile_id) if link.method == "model"]
+    joined = [link for link in links_of(trained_store, profile_id) if link.method == "model"]
     assert any(link.evidence["birth_date"] == "exact" and link.evidence["probability"] >= 0.95 for link in joined)
     resolve_all(trained_store, actor="test")
     assert _profile_of(trained_store, "crm", "C1") == _profile_of(trained_store, "shop", "S7")
@@ -188,13 +217,13 @@ def test_a_new_record_like_nobody_stays_alone(trained_store: Store, tmp_path: Pa
     crm = "ID;Vorname;Nachname;E-Mail;PLZ;Geburtsdatum\nC2;Xaver;Quast;xq@example.net;01234;02.02.1902\n"
     import_file(trained_store, write_file(tmp_path, "crm.csv", crm), "crm", after_import=resolve_new)
     profile_id = _profile_of(trained_store, "crm", "C2")
-    assert linking.records_of_profiles(trained_store, [profile_id]) == [
-        next(r.id for r in linking.records(trained_store).values() if r.source_id == "C2")
+    assert records_of_profile(trained_store, profile_id) == [
+        next(r.id for r in all_records(trained_store).values() if r.source_id == "C2")
     ]
 
 
 def test_blocking_keys_are_kept_for_every_record(trained_store: Store) -> None:
-    assert count_rows(trained_store, "blocking_key") > 5 * len(linking.records(trained_store))
+    assert count_rows(trained_store, "blocking_key") > 5 * len(all_records(trained_store))
 
 
 def test_a_changed_record_is_resolved_again_when_it_comes_in(store: Store, tmp_path: Path) -> None:
@@ -209,16 +238,16 @@ def test_a_changed_record_is_resolved_again_when_it_comes_in(store: Store, tmp_p
 def test_resolve_all_keys_records_imported_without_resolution(trained_store: Store, tmp_path: Path) -> None:
     crm = "ID;Vorname;Nachname;E-Mail;PLZ;Geburtsdatum\nC9;Wilma;Zeisig;wz@example.net;01234;03.03.1933\n"
     import_file(trained_store, write_file(tmp_path, "late.csv", crm), "late")
-    [late] = [record.id for record in linking.records(trained_store).values() if record.source == "late"]
-    assert late in blocking.records_without_keys(trained_store)
+    [late] = [record.id for record in all_records(trained_store).values() if record.source == "late"]
+    assert late in without_keys(trained_store)
     resolve_all(trained_store, actor="test")
-    assert late not in blocking.records_without_keys(trained_store)
+    assert late not in without_keys(trained_store)
 
 
 def test_a_batch_run_in_worker_processes_ends_as_one_in_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(linking, "RECORD_CHUNK", 250)  # several chunks, so both workers read some
+    monkeypatch.setattr(source_records, "RECORD_CHUNK", 250)  # several chunks, so both workers read some
     shop, newsletter = _people_csv(900, seed=5)
     outcomes = []
     for processes in (False, True):
@@ -227,11 +256,11 @@ def test_a_batch_run_in_worker_processes_ends_as_one_in_this_process(
         import_file(opened, write_file(tmp_path, "shop.csv", shop), "shop")
         import_file(opened, write_file(tmp_path, "nl.csv", newsletter), "newsletter")
         counts = resolve_all(opened, actor="test", processes=processes)
-        outcomes.append((counts, people(opened), count_rows(opened, "blocking_key"), blocking.totals(opened)))
+        outcomes.append((counts, people(opened), count_rows(opened, "blocking_key"), key_totals(opened)))
         opened.close()
     assert outcomes[0] == outcomes[1]
     counts, profiles, keys, totals = outcomes[1]
-    assert counts["records"] > 3 * linking.RECORD_CHUNK and counts["moved"] > 100
+    assert counts["records"] > 3 * source_records.RECORD_CHUNK and counts["moved"] > 100
     assert len(profiles) == counts["profiles"] < counts["records"]
     assert keys == sum(totals.values()) and not any(count == 0 for count in totals.values())
 
@@ -239,23 +268,25 @@ def test_a_batch_run_in_worker_processes_ends_as_one_in_this_process(
 def test_rebuilt_blocking_keys_are_exactly_the_packed_ones(store: Store, tmp_path: Path) -> None:
     shop = "ID;Vorname;Nachname\n" + "".join(f"K{number};Vorname{number};Name{number}\n" for number in range(6))
     import_file(store, write_file(tmp_path, "shop.csv", shop), "shop")
-    record_ids = sorted(linking.records(store))
+    record_ids = sorted(all_records(store))
     digests = [b"\x00" * 8, b"abc\x00\x00\x00\x00\x00", b"\x00\x00\x00\x00\x00abc", b"\xff" * 8, b"abcdefgh"]
     rows = {(rule, digest, record_id) for rule in (0, 3, 7) for digest in digests for record_id in record_ids[::2]}
-    parts = [b"".join(blocking.PACKED.pack(*row) for row in sorted(rows)), blocking.PACKED.pack(*min(rows)), b""]
-    blocking.rebuild(store, parts)  # the second part repeats a key: it is stored once
+    packed = blocking_keys.PACKED
+    parts = [b"".join(packed.pack(*row) for row in sorted(rows)), packed.pack(*min(rows)), b""]
+    with store.write(bulk=True) as tx:
+        blocking_keys.rebuild(tx, parts)  # the second part repeats a key: it is stored once
     with store.read() as connection:
         stored = connection.exec_driver_sql("SELECT rule, digest, source_record_id FROM blocking_key").all()
     assert {(rule, bytes(digest), record_id) for rule, digest, record_id in stored} == rows
     assert len(stored) == len(rows)
-    assert blocking.totals(store) == {0: len(rows) // 3, 3: len(rows) // 3, 7: len(rows) // 3}
-    assert blocking.records_without_keys(store) == record_ids[1::2]
+    assert key_totals(store) == {0: len(rows) // 3, 3: len(rows) // 3, 7: len(rows) // 3}
+    assert without_keys(store) == record_ids[1::2]
 
 
 def test_a_record_that_does_not_open_stops_a_batch_run_in_workers_naming_it(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(linking, "RECORD_CHUNK", 3)
+    monkeypatch.setattr(source_records, "RECORD_CHUNK", 3)
     shop = "ID;Vorname;Nachname\n" + "".join(f"K{number};Anna{number};Muster\n" for number in range(10))
     import_file(store, write_file(tmp_path, "shop.csv", shop), "shop")
     with store.write() as connection:
@@ -275,8 +306,8 @@ def test_split_out_records_its_decisions_in_one_unit_of_work(
         store, write_file(tmp_path, "crm.csv", "ID;Vorname;Nachname;E-Mail\nC1;Max;Müller;max@example.de\n"), "crm"
     )
     resolve_all(store, actor="test")
-    [max_profile] = {record.profile_id for record in linking.records(store).values() if record.source_id == "C1"}
-    members = linking.records_of_profiles(store, [max_profile])
+    [max_profile] = {record.profile_id for record in all_records(store).values() if record.source_id == "C1"}
+    members = records_of_profile(store, max_profile)
     assert len(members) == 3
     written = []
     real_record = audit.record
@@ -290,5 +321,5 @@ def test_split_out_records_its_decisions_in_one_unit_of_work(
     monkeypatch.setattr(audit, "record", failing_on_the_second)
     with pytest.raises(RuntimeError):
         split_out(store, max_profile, members[0], "sales")
-    assert linking.decisions(store) == {}
-    assert linking.records_of_profiles(store, [max_profile]) == members
+    assert decisions(store) == {}
+    assert records_of_profile(store, max_profile) == members

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from cdp import linking
 from cdp.ingest import import_data
+from cdp.records import records
 from cdp.schema import audit_log
 from cdp.store import Store
 from identity import resolve
@@ -37,4 +37,5 @@ def test_the_follow_up_of_an_import_takes_the_batch_path_from_a_size_on(
     import_data(store, "c.csv", CONTACTS.encode(), "webshop", after_import=resolve.resolve_imported)
     assert ran == (["batch"] if batch else [])
     assert _resolutions(store)[-1]["moved"] == 1
-    assert len({record.profile_id for record in linking.records(store).values()}) == 6
+    with store.read() as tx:
+        assert len({record.profile_id for record in records(tx, store.personal).values()}) == 6

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from cdp import accounts
+from cdp.staff import accounts
 from cdp.store import Store
 
 PASSWORD = "a correct and long password"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cdp.linking import Record
+from cdp.records import Record
 from identity import model
 
 FIRST = ("Anna", "Bernd", "Clara", "Dieter", "Eva", "Frank", "Greta", "Hans", "Ilse", "Jonas", "Karin", "Lukas",

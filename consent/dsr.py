@@ -5,6 +5,11 @@ email, a letter). Kundenbild proposes the profiles that match those details;
 the DPO confirms which are the requester's and records how the requester's
 identity was verified. Only then can the request be carried out: an access
 archive, an erasure, a restriction, an objection. Every step is audited.
+
+Each step that changes a request is one unit of work: it reads the request
+(is it open, verified, with confirmed profiles?) and writes the change and
+its audit entry under the same write lock, so that nothing can close or
+change the request in between.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Connection
+
 from cdp import config, erasure, profiles
-from cdp.errors import InvalidValue, RequestNotReady
+from cdp.errors import InvalidValue, NotFound
 from cdp.store import Store
 from consent import deadlines, ledger, repository, retention
+from consent.errors import RequestNotReady
 
 KINDS = ("access", "portability", "erasure", "rectification", "restriction", "objection")
 REQUESTER_FIELDS = ("name", "email", "phone", "handle", "address", "language", "note")
@@ -52,16 +60,23 @@ def open_request(store: Store, kind: str, requester: dict, received_on: date, ac
     details = {name: str(value).strip() for name, value in requester.items() if name in REQUESTER_FIELDS and value}
     if not any(details.get(name) for name in ("name", "email", "phone", "handle")):
         raise InvalidValue("requester", "give at least a name, an email, a phone number or a handle")
-    return repository.add_request(store, kind, details, received_on, deadlines.due(received_on), actor)
+    with store.write() as tx:
+        return repository.add_request(store, tx, kind, details, received_on, deadlines.due(received_on), actor)
 
 
 def load(store: Store, request_id: int) -> Request:
-    return Request(**repository.request(store, request_id))
+    with store.read() as tx:
+        return _load(store, tx, request_id)
+
+
+def _load(store: Store, tx: Connection, request_id: int) -> Request:
+    return Request(**repository.request(store, tx, request_id))
 
 
 def inbox(store: Store, include_closed: bool = False) -> list[Request]:
     """Open requests, the most urgent first; closed ones after, the latest closed first."""
-    found = [Request(**row) for row in repository.requests(store, include_closed)]
+    with store.read() as tx:
+        found = [Request(**row) for row in repository.requests(store, tx, include_closed)]
     waiting = sorted((request for request in found if request.status == "open"), key=lambda request: request.due_on)
     done = sorted((request for request in found if request.status != "open"),
                   key=lambda request: request.closed_at or "", reverse=True)  # fmt: skip
@@ -69,7 +84,10 @@ def inbox(store: Store, include_closed: bool = False) -> list[Request]:
 
 
 def candidates(store: Store, request_id: int) -> list[profiles.Profile]:
-    """Profiles that match the requester's email, phone, handle or name, for the DPO to confirm."""
+    """Profiles that match the requester's email, phone, handle or name, for the DPO to confirm.
+
+    ``cdp.profiles.search`` reads in units of its own, after the request's.
+    """
     details = load(store, request_id).requester
     region = config.default_region()
     found: dict[int, profiles.Profile] = {}
@@ -81,39 +99,49 @@ def candidates(store: Store, request_id: int) -> list[profiles.Profile]:
 
 
 def confirm_subject(store: Store, request_id: int, profile_id: int, actor: str) -> None:
-    _open(store, request_id)
-    profiles.load(store, profile_id)
-    repository.add_subject(store, request_id, profile_id, actor)
+    with store.write() as tx:
+        _open(store, tx, request_id)
+        if not repository.profile_exists(tx, profile_id):
+            raise NotFound(f"There is no profile {profile_id}.")
+        repository.add_subject(tx, request_id, profile_id, actor)
 
 
 def verify(store: Store, request_id: int, how: str, actor: str) -> None:
     """Record how the requester's identity was checked, and by whom."""
     if how not in VERIFICATION:
         raise InvalidValue("how", f"expected one of {', '.join(VERIFICATION)}")
-    _open(store, request_id)
-    repository.set_verified(store, request_id, how, actor)
+    with store.write() as tx:
+        _open(store, tx, request_id)
+        repository.set_verified(tx, request_id, how, actor)
 
 
 def extend(store: Store, request_id: int, reason: str, actor: str) -> date:
     """Extend the deadline by two further months (Art. 12(3)), with the reason recorded."""
-    request = _open(store, request_id)
-    if request.extension_reason:
-        raise InvalidValue("extension", "this request was already extended")
-    if not reason.strip():
-        raise InvalidValue("reason", "an extension needs its reason")
-    due_on = deadlines.extended(request.received_on)
-    repository.set_extension(store, request_id, due_on, reason.strip(), actor)
+    with store.write() as tx:
+        request = _open(store, tx, request_id)
+        if request.extension_reason:
+            raise InvalidValue("extension", "this request was already extended")
+        if not reason.strip():
+            raise InvalidValue("reason", "an extension needs its reason")
+        due_on = deadlines.extended(request.received_on)
+        repository.set_extension(tx, request_id, due_on, reason.strip(), actor)
     return due_on
 
 
 def close(store: Store, request_id: int, outcome: str, actor: str) -> None:
-    _open(store, request_id)
-    repository.close_request(store, request_id, outcome.strip() or "done", actor)
+    with store.write() as tx:
+        _open(store, tx, request_id)
+        repository.close_request(tx, request_id, outcome.strip() or "done", actor)
 
 
 def ready(store: Store, request_id: int) -> Request:
     """The request, if it may be carried out: open, verified, with confirmed profiles."""
-    request = _open(store, request_id)
+    with store.read() as tx:
+        return _ready(store, tx, request_id)
+
+
+def _ready(store: Store, tx: Connection, request_id: int) -> Request:
+    request = _open(store, tx, request_id)
     if not request.verified_how:
         raise RequestNotReady(f"Request {request_id}: the requester's identity has not been verified yet.")
     if not request.subjects:
@@ -127,41 +155,43 @@ def erase(store: Store, request_id: int, actor: str) -> list[erasure.Erased]:
     The requester's details on this request and on every earlier request
     about these profiles go too (their keys are destroyed): what stays is
     the record of the request, without personal data. All of it is one unit
-    of work: if any part fails, nothing is erased and the request stays open.
+    of work, from the check that the request is ready to its closing: if any
+    part fails, nothing is erased and the request stays open.
     """
-    request = ready(store, request_id)
-    keep = retention.cutoff(store, "purchases")
-    reason = retention.hold_reason(store)
-    with store.write() as connection:
+    with store.write() as tx:
+        request = _ready(store, tx, request_id)
+        in_force = retention.rules_in(tx)
+        keep = retention.due_before(in_force, "purchases")
+        reason = retention.hold_reason(in_force)
         done = [
-            erasure.purge_profile(
-                store, connection, profile_id, actor, keep_purchases_since=keep, request_id=request_id
-            )
+            erasure.purge_profile(store, tx, profile_id, actor, keep_purchases_since=keep, request_id=request_id)
             for profile_id in request.subjects
-            if repository.profile_exists(connection, profile_id)
+            if repository.profile_exists(tx, profile_id)
         ]
-        repository.forget_requesters(store, connection, request.subjects, actor)
+        repository.forget_requesters(store, tx, request.subjects, actor)
         kept = sum(result.purchases_kept for result in done)
         outcome = f"erased {len(done)} profile(s)" + (f"; {kept} purchase(s) kept restricted: {reason}" if kept else "")
-        repository.close_request_in(connection, request_id, outcome, actor)
+        repository.close_request(tx, request_id, outcome, actor)
     return done
 
 
 def restrict(store: Store, request_id: int, actor: str, lift: bool = False) -> None:
-    """Art. 18: keep the data but stop all processing but storage (or lift that)."""
-    request = ready(store, request_id)
-    for profile_id in request.subjects:
-        repository.set_restricted(store, profile_id, not lift, actor, request_id)
+    """Art. 18: keep the data but stop all processing but storage (or lift that); all profiles or none."""
+    with store.write() as tx:
+        request = _ready(store, tx, request_id)
+        for profile_id in request.subjects:
+            repository.set_restricted(tx, profile_id, not lift, actor, request_id)
 
 
 def object_to_marketing(store: Store, request_id: int, actor: str) -> int:
-    """Art. 21(2): suppress direct marketing for the confirmed profiles at once."""
-    request = ready(store, request_id)
-    return sum(ledger.object_to_marketing(store, profile_id, actor) for profile_id in request.subjects)
+    """Art. 21(2): suppress direct marketing for the confirmed profiles at once; all profiles or none."""
+    with store.write() as tx:
+        request = _ready(store, tx, request_id)
+        return sum(ledger.object_to_marketing(store, tx, profile_id, actor) for profile_id in request.subjects)
 
 
-def _open(store: Store, request_id: int) -> Request:
-    request = load(store, request_id)
+def _open(store: Store, tx: Connection, request_id: int) -> Request:
+    request = _load(store, tx, request_id)
     if request.status != "open":
         raise RequestNotReady(f"Request {request_id} is closed.")
     return request
@@ -169,11 +199,17 @@ def _open(store: Store, request_id: int) -> Request:
 
 def record_export(store: Store, request_id: int, actor: str) -> None:
     """Audit that the access archive of a request was handed out."""
-    repository.audit_request(store, request_id, actor, "dsr.exported")
+    with store.write() as tx:
+        repository.audit_request(tx, request_id, actor, "dsr.exported")
 
 
 def rectify(store: Store, request_id: int, name: str, value: str, actor: str) -> int:
-    """Art. 16: correct a field in every source record of the confirmed profiles."""
+    """Art. 16: correct a field in every source record of the confirmed profiles.
+
+    ``cdp.profiles.rectify`` opens a write unit of its own per profile, so this
+    is not one unit: the request is checked in a read unit first, then each
+    profile is corrected in its own.
+    """
     request = ready(store, request_id)
     region = config.default_region()
     return sum(profiles.rectify(store, profile_id, name, value, actor, region) for profile_id in request.subjects)
@@ -181,7 +217,9 @@ def rectify(store: Store, request_id: int, name: str, value: str, actor: str) ->
 
 def record_of(store: Store, request_id: int) -> dict:
     """What a supervisory authority may ask for: the request's facts and every audited step (no personal data)."""
-    request = load(store, request_id)
+    with store.read() as tx:
+        request = _load(store, tx, request_id)
+        steps = repository.audit_of_request(tx, request_id, request.subjects)
     return {
         "request": request.id,
         "kind": request.kind,
@@ -193,5 +231,5 @@ def record_of(store: Store, request_id: int) -> dict:
         "profiles": request.subjects,
         "closed_at": request.closed_at,
         "outcome": request.outcome,
-        "steps": repository.audit_of_request(store, request_id, request.subjects),
+        "steps": steps,
     }
