@@ -16,7 +16,7 @@ Profiles give very different data sets:
   some have a parent's first name or a twin's birth date.
 
 The generator is deterministic for ``(n_records, seed, profile)`` and needs no network; names come from
-Faker's bundled lists, streets and cities from ``cdp.demo``. Try it::
+Faker's bundled lists, streets and cities from ``demo.words``. Try it::
 
     .venv/bin/python bench/identity_data.py --records 1000000 --profile messy
 """
@@ -34,8 +34,9 @@ from datetime import date
 
 from faker.providers.person import de_DE, en_GB, en_US
 
-from cdp.demo import FORMAL_NAMES, GERMAN_CITIES, GERMAN_STREETS, NICKNAMES, UK_CITIES, UK_STREETS, typo
-from cdp.demo import umlaut_spelling as ascii_umlauts
+from demo.spelling import typo
+from demo.spelling import umlaut_spelling as ascii_umlauts
+from demo.words import FORMAL_NAMES, GERMAN_CITIES, GERMAN_STREETS, NICKNAMES, UK_CITIES, UK_STREETS
 
 FIELDS = ("record_id", "source", "first_name", "last_name", "birth_date", "email", "phone", "street",
           "house_number", "postcode", "city", "x", "instagram", "facebook", "xing", "linkedin",

@@ -8,7 +8,6 @@ record in the log. No command takes a key or password as an argument.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +17,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from cdp import audit_view, backup, config, erasure, logs, migrate, search
-from cdp.demo import build_demo
+from cdp import audit_view, backup, config, erasure, logs, migrate, records
 from cdp.engine import encrypted_engine, probe
 from cdp.errors import AuditBroken, CdpError, ConfigError, FollowUpFailed, StoreNotFound
 from cdp.ingest import KINDS, AfterImport, ImportResult, import_file
@@ -221,32 +219,6 @@ def _progress_bar():
         yield bar.update
 
 
-@main.command()
-@click.option("--people", default=2000, show_default=True, help="How many people to invent.")
-@click.option("--seed", default=7, show_default=True, help="Seed, so the same demo comes out each time.")
-def demo(people: int, seed: int) -> None:
-    """Create a new store filled with invented customers and one user per role.
-
-    The users' passwords are random and printed once, here.
-    """
-    paths = config.paths()
-    if paths.store.exists():
-        raise ConfigError(f"{paths.store} already exists; the demo only goes into a new data folder.")
-    store = initialise(paths)
-    try:
-        region = config.default_region()
-        click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=wiring().after_import))
-        wiring().resolve_all(store, "demo")
-        passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
-        for role, password in passwords.items():
-            add_user(store, f"demo-{role}", role, password, actor="demo")
-    finally:
-        store.close()
-    click.echo("\nSign in with one of these users (passwords shown only now):")
-    for role, password in passwords.items():
-        click.echo(f"  demo-{role:<10} {password}")
-
-
 @main.group()
 def user() -> None:
     """Manage staff accounts (admin, dpo, sales, marketing)."""
@@ -358,7 +330,7 @@ def restore_command(file: Path) -> None:
     store = backup.restore(paths, load_master_key(paths), file)
     try:
         replayed = erasure.replay(store, "restore", keep_purchases_since=wiring().legal_hold_since(store))
-        terms = search.rebuild(store)
+        terms = records.rebuild_search_terms(store)
         wiring().resolve_all(store, "restore")
     finally:
         store.close()

@@ -1,4 +1,4 @@
-"""The ``cdp`` command, assembled: the core's commands, identity's, consent's and ``serve``.
+"""The ``cdp`` command, assembled: the core's commands, identity's, consent's, ``serve`` and ``demo``.
 
 Each area defines its commands without attaching them; they are added here,
 so that what ``cdp`` offers is read in one place, and run with the wiring of
@@ -11,6 +11,7 @@ import click
 
 from cdp.cli import export, main
 from consent import cli as consent_cli
+from demo import cli as demo_cli
 from identity import cli as identity_cli
 from kundenbild import bootstrap
 from web import cli as web_cli
@@ -24,6 +25,7 @@ def command() -> click.Group:
     for group in (consent_cli.consent, consent_cli.dsr, consent_cli.retention_group):
         main.add_command(group)
     main.add_command(web_cli.serve)
+    main.add_command(demo_cli.demo)
     return main
 
 

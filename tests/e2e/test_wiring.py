@@ -20,7 +20,9 @@ def test_the_wiring_has_no_defaults() -> None:
 
 
 def test_a_core_command_run_without_the_wiring_fails_loudly(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", "--people", "5"], env={"CDP_DATA_DIR": str(tmp_path / "data")})
+    env = {"CDP_DATA_DIR": str(tmp_path / "data")}
+    assert CliRunner().invoke(main, ["init"], env=env).exit_code == 0
+    result = CliRunner().invoke(main, ["user", "list"], env=env)
     assert result.exit_code == 70 and "unexpected problem" in result.output
 
 
@@ -32,5 +34,5 @@ def test_the_web_application_needs_its_hook(store: Store, tmp_path: Path) -> Non
 
 def test_cdp_offers_every_area_s_commands() -> None:
     group = command()
-    assert {"resolve", "consent", "dsr", "retention", "serve", "import", "backup"} <= set(group.commands)
+    assert {"resolve", "consent", "dsr", "retention", "serve", "demo", "import", "backup"} <= set(group.commands)
     assert {"links", "contacts"} <= set(group.commands["export"].commands)

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from cdp.config import Paths
-from cdp.demo import CONTACT_SOURCES, Demo, build_demo, encode, generate
 from cdp.keys import create_key_file
 from cdp.personal import Place
 from cdp.schema import interaction, source_record
 from cdp.store import Store, create_store
+from demo.exports import encode
+from demo.loader import Demo, build_demo, generate
+from demo.words import CONTACT_SOURCES
 
 PEOPLE, SEED = 80, 7
 
