@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
-from cdp import audit, erasure, interactions, logs
+from cdp import audit, erasure, interactions, logs, records
 from cdp.clock import now
 from cdp.errors import CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue
 from cdp.fields import CONTACT_FIELDS, Contact, normalise_contact
@@ -30,7 +30,7 @@ from cdp.parallel import map_chunks
 from cdp.personal import Place
 from cdp.schema import identifier, import_run, profile, search_token, source_record
 from cdp.search import SearchIndex
-from cdp.store import Store, as_values, bulk_insert, insert_values, next_id
+from cdp.store import Store, as_values, insert_values, next_id
 
 Progress = Callable[[int], None]
 # Called after a contact import commits, with the ids of the new records
@@ -457,28 +457,14 @@ def _update_existing(store: Store, connection: Connection, row: Prepared, old: d
     """Update a known record if its content changed; True when it did."""
     if bytes(old["content_mac"]) == row.content_mac:
         return False
-    key_id, record_id = bytes(old["key_id"]), old["id"]
-    place = Place("source_record", "payload", record_id)
-    before = store.personal.open(key_id, place, bytes(old["payload"])) or {"fields": {}, "seen": {}}
+    place = Place("source_record", "payload", old["id"])
+    before = store.personal.open(bytes(old["key_id"]), place, bytes(old["payload"])) or {"fields": {}, "seen": {}}
     seen = {
         name: before["seen"].get(name, stamp) if before["fields"].get(name) == value else stamp
         for name, value in row.contact.fields.items()
     }
-    connection.execute(
-        update(source_record)
-        .where(source_record.c.id == record_id)
-        .values(
-            payload=store.personal.seal(key_id, place, _payload(row, seen)),
-            content_mac=row.content_mac,
-            updated_at=stamp,
-        )
-    )
-    connection.execute(identifier.delete().where(identifier.c.source_record_id == record_id))
-    bulk_insert(connection, identifier, _identifier_rows(store, row, record_id, old["profile_id"]))
-    index = SearchIndex(store.personal)
-    index.remove(connection, record_id, before["fields"])
-    bulk_insert(connection, search_token, index.rows(record_id, row.contact.fields))
-    connection.execute(update(profile).where(profile.c.id == old["profile_id"]).values(updated_at=stamp))
+    content = records.Content(_payload(row, seen), list(row.contact.identifiers), row.content_mac)
+    records.replace_content(connection, store.personal, old, content, stamp, before["fields"])
     return True
 
 

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select, true, update
 
-from cdp import audit, config, survivorship
+from cdp import audit, config, records, survivorship
 from cdp.clock import now
 from cdp.errors import InvalidValue, NotFound
 from cdp.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
 from cdp.personal import Place
 from cdp.salutation import GENDERS, Addressee, gender_from
-from cdp.schema import identifier, interaction, profile, search_token, source_record
+from cdp.schema import interaction, profile, source_record
 from cdp.search import SearchIndex
 from cdp.staff.roles import SEES_RESTRICTED
-from cdp.store import Store, bulk_insert
+from cdp.store import Store
 
 PER_PAGE = 20
 ADDRESS_FORMS = ("du", "Sie", "unknown")
@@ -193,39 +193,27 @@ def held_records(store: Store, profile_id: int) -> list[dict]:
     return held
 
 
-def rectify(store: Store, profile_id: int, name: str, value: str, actor: str, region: str) -> int:
-    """Correct one field in every source record of a profile that holds it (Art. 16 GDPR).
+def rectify(store: Store, tx: Connection, profile_id: int, name: str, value: str, actor: str, region: str) -> list[int]:
+    """Correct one field in every source record of a profile that holds it (Art. 16 GDPR), in the unit ``tx``.
 
     The value is normalised as an import would; identifiers and search terms
-    follow. Returns how many records changed.
+    follow, other derived rows (blocking keys) are dropped for their owners to
+    make again (``cdp.records.replace_content``). Returns the changed records.
     """
     if name not in CONTACT_FIELDS:
         raise InvalidValue("field", f"expected one of {', '.join(CONTACT_FIELDS)}")
-    with store.write() as connection:
-        records = connection.execute(select(source_record).where(source_record.c.profile_id == profile_id)).all()
-        index = SearchIndex(store.personal)
-        changed = 0
-        for record in records:
-            payload = _open_record(store, record)
-            if name not in payload.get("fields", {}):
-                continue
-            contact = normalise_contact({**payload["fields"], name: value}, region)
-            index.remove(connection, record.id, payload["fields"])
-            payload = {**payload, "fields": contact.fields, "seen": {**payload.get("seen", {}), name: now()}}
-            place = Place("source_record", "payload", record.id)
-            connection.execute(
-                update(source_record)
-                .where(source_record.c.id == record.id)
-                .values(payload=store.personal.seal(bytes(record.key_id), place, payload), updated_at=now())
-            )
-            connection.execute(identifier.delete().where(identifier.c.source_record_id == record.id))
-            bulk_insert(connection, identifier, [
-                {"source_record_id": record.id, "profile_id": profile_id, "kind": kind,
-                 "digest": store.personal.digest(kind, found)} for kind, found in contact.identifiers
-            ])  # fmt: skip
-            bulk_insert(connection, search_token, index.rows(record.id, contact.fields))
-            changed += 1
-        audit.record(connection, actor, "profile.rectified", "profile", profile_id, {"field": name, "records": changed})
+    held = tx.execute(select(source_record).where(source_record.c.profile_id == profile_id)).all()
+    stamp, changed = now(), []
+    for record in held:
+        payload = _open_record(store, record)
+        if name not in payload.get("fields", {}):
+            continue
+        contact = normalise_contact({**payload["fields"], name: value}, region)
+        after = {**payload, "fields": contact.fields, "seen": {**payload.get("seen", {}), name: stamp}}
+        content = records.Content(after, list(contact.identifiers))
+        records.replace_content(tx, store.personal, record._mapping, content, stamp, payload["fields"])
+        changed.append(record.id)
+    audit.record(tx, actor, "profile.rectified", "profile", profile_id, {"field": name, "records": len(changed)})
     return changed
 
 

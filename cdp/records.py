@@ -1,10 +1,12 @@
-"""Source records as every area reads them, and moving them between profiles.
+"""Source records as every area reads them, changes them and moves them between profiles.
 
 A source record is what one source said about one person, sealed with its
 own data key. This module reads records with their decrypted fields (a few
 by id, or all of a large store a chunk at a time, in worker processes when
-allowed) and moves records, with their identifiers and interactions, from
-one profile to another, as identity resolution decides.
+allowed), replaces a record's content with what is derived from it (an
+import of a changed row, a rectification), and moves records, with their
+identifiers and interactions, from one profile to another, as identity
+resolution decides.
 
 Its functions take the unit of work their caller opened (``tx``) and, where
 they open sealed data, the store's ``PersonalData``; ``map_records`` alone
@@ -14,7 +16,7 @@ own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -24,9 +26,10 @@ from sqlalchemy import Connection, delete, insert, select, update
 from cdp import parallel
 from cdp.clock import now
 from cdp.personal import PersonalData, Place
-from cdp.schema import profile, source_record
+from cdp.schema import derived_tables, identifier, profile, search_token, source_record
+from cdp.search import SearchIndex
 from cdp.sql import IDS, for_ids
-from cdp.store import Store, StoreSpec, next_id, reopen
+from cdp.store import Store, StoreSpec, bulk_insert, next_id, reopen
 
 
 @dataclass(frozen=True)
@@ -221,3 +224,55 @@ def _remove_empty(tx: Connection, profile_ids: set[int]) -> set[int]:
     empty = profile_ids - occupied
     for_ids(tx, delete(profile).where(profile.c.id.in_(IDS)), empty)
     return empty
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a record says after a change: its payload and the identifiers in it, as ``(kind, value)``."""
+
+    payload: dict
+    identifiers: list[tuple[str, str]]
+    content_mac: bytes | None = None  # the import's fingerprint of the row, where an import made the change
+
+
+def replace_content(
+    tx: Connection, personal: PersonalData, record: Mapping, content: Content, stamp: str, old_fields: dict[str, str]
+) -> None:
+    """Seal ``content`` into ``record`` (a ``source_record`` row's mapping) and replace what is derived from it.
+
+    Identifiers and search terms follow the new fields at once. Rows of the
+    other derived tables (``cdp.schema.DERIVED``, such as blocking keys) are
+    dropped; their owners make them again for records that lack them.
+    ``old_fields`` are the fields as they were indexed.
+    """
+    record_id = record["id"]
+    place = Place("source_record", "payload", record_id)
+    values = {"payload": personal.seal(bytes(record["key_id"]), place, content.payload), "updated_at": stamp}
+    if content.content_mac is not None:
+        values["content_mac"] = content.content_mac
+    tx.execute(update(source_record).where(source_record.c.id == record_id).values(**values))
+    tx.execute(delete(identifier).where(identifier.c.source_record_id == record_id))
+    bulk_insert(tx, identifier, [
+        {"source_record_id": record_id, "profile_id": record["profile_id"], "kind": kind,
+         "digest": personal.digest(kind, value)}
+        for kind, value in content.identifiers
+    ])  # fmt: skip
+    index = SearchIndex(personal)
+    index.remove(tx, record_id, old_fields)
+    bulk_insert(tx, search_token, index.rows(record_id, content.payload.get("fields", {})))
+    for table in derived_tables():
+        if table is not search_token:
+            tx.execute(delete(table).where(table.c.source_record_id == record_id))
+    tx.execute(update(profile).where(profile.c.id == record["profile_id"]).values(updated_at=stamp))
+
+
+def rebuild_search_terms(store: Store) -> int:
+    """Write the whole search index anew from the source records (after a restore); returns its rows."""
+    index = SearchIndex(store.personal)
+    with store.read() as tx:
+        found = records(tx, store.personal).values()
+    rows = sorted({(row["digest"], row["source_record_id"]) for r in found for row in index.rows(r.id, r.fields)})
+    with store.write(bulk=True) as tx:
+        tx.execute(delete(search_token))
+        bulk_insert(tx, search_token, [{"digest": digest, "source_record_id": record} for digest, record in rows])
+    return len(rows)

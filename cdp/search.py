@@ -21,9 +21,7 @@ from sqlalchemy import Connection, delete, select
 from cdp import normalise
 from cdp.errors import InvalidValue
 from cdp.personal import PersonalData
-from cdp.records import records
 from cdp.schema import search_token, source_record
-from cdp.store import Store, bulk_insert
 
 MIN_PREFIX = 3
 MAX_PREFIX = 8
@@ -127,18 +125,3 @@ class SearchIndex:
             if not matches:
                 return []
         return sorted(matches)[:limit]
-
-
-def rebuild(store: Store) -> int:
-    """Write the whole search index anew from the source records (after a restore); returns its rows."""
-    index = SearchIndex(store.personal)
-    with store.read() as tx:
-        found = records(tx, store.personal).values()
-    rows = [row for record in found for row in index.rows(record.id, record.fields)]
-    rows = sorted({(row["digest"], row["source_record_id"]) for row in rows})
-    with store.write(bulk=True) as connection:
-        connection.execute(delete(search_token))
-        bulk_insert(
-            connection, search_token, [{"digest": digest, "source_record_id": record} for digest, record in rows]
-        )
-    return len(rows)

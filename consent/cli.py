@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from cdp import spreadsheet
-from cdp.cli import opened_store
+from cdp.cli import opened_store, wiring
 from cdp.errors import InvalidValue
 from cdp.store import Store
 from consent import access, imports, ledger, retention, segments
@@ -265,7 +265,7 @@ def dsr_object(request_id: int) -> None:
 def dsr_rectify(request_id: int, field_name: str) -> None:
     """Correct a field in every source record of the confirmed profiles (value on standard input)."""
     value = sys.stdin.read().strip()
-    changed = subject_requests.rectify(store_of(), request_id, field_name, value, ACTOR)
+    changed = subject_requests.rectify(store_of(), request_id, field_name, value, ACTOR, wiring().after_import)
     click.echo(f"Request {request_id}: {field_name} corrected in {changed} source record(s).")
 
 

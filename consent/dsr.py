@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from cdp import config, erasure, profiles
 from cdp.errors import InvalidValue, NotFound
+from cdp.ingest import AfterImport
 from cdp.store import Store
 from consent import deadlines, ledger, repository, retention
 from consent.errors import RequestNotReady
@@ -203,16 +204,24 @@ def record_export(store: Store, request_id: int, actor: str) -> None:
         repository.audit_request(tx, request_id, actor, "dsr.exported")
 
 
-def rectify(store: Store, request_id: int, name: str, value: str, actor: str) -> int:
-    """Art. 16: correct a field in every source record of the confirmed profiles.
+def rectify(store: Store, request_id: int, name: str, value: str, actor: str, after_change: AfterImport) -> int:
+    """Art. 16: correct a field in every source record of the confirmed profiles; how many records changed.
 
-    ``cdp.profiles.rectify`` opens a write unit of its own per profile, so this
-    is not one unit: the request is checked in a read unit first, then each
-    profile is corrected in its own.
+    One unit of work, from the check that the request is ready to the last
+    profile. ``after_change`` (identity resolution, as after an import) then
+    sees the changed records.
     """
-    request = ready(store, request_id)
     region = config.default_region()
-    return sum(profiles.rectify(store, profile_id, name, value, actor, region) for profile_id in request.subjects)
+    with store.write() as tx:
+        request = _ready(store, tx, request_id)
+        changed = [
+            record_id
+            for profile_id in request.subjects
+            for record_id in profiles.rectify(store, tx, profile_id, name, value, actor, region)
+        ]
+    if changed:
+        after_change(store, changed, actor)
+    return len(changed)
 
 
 def record_of(store: Store, request_id: int) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from cdp.errors import CdpError, InvalidValue
 from cdp.staff.roles import DPO_WORK
@@ -135,7 +135,8 @@ def object_to_marketing(request_id: int):
 @blueprint.post("/<int:request_id>/rectify")
 @allow(*DPO_WORK)
 def rectify(request_id: int):
-    dsr.rectify(store(), request_id, request.form.get("field", ""), request.form.get("value", ""), actor())
+    field, value = request.form.get("field", ""), request.form.get("value", "")
+    dsr.rectify(store(), request_id, field, value, actor(), current_app.config["AFTER_IMPORT"])
     return _back(request_id)
 
 

@@ -13,11 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cdp import profiles
 from cdp.errors import InvalidValue
 from cdp.ingest import import_file
 from cdp.records import records
+from cdp.schema import blocking_key, source_record
 from cdp.store import Store
 from consent import access, dsr, ledger, repository, retention, segments
 from consent.errors import RequestNotReady
@@ -217,13 +219,39 @@ def test_rectification_corrects_every_record_and_what_finds_it(store: Store, sho
     request_id = dsr.open_request(store, "rectification", {"email": "anna@example.org"}, date.today(), "dpo")
     dsr.confirm_subject(store, request_id, shop["Anna"], "dpo")
     dsr.verify(store, request_id, "known_email", "dpo")
-    assert dsr.rectify(store, request_id, "last_name", "Albers", "dpo") == 1
-    assert dsr.rectify(store, request_id, "email", "Anna.Albers@Example.org", "dpo") == 1
+    assert dsr.rectify(store, request_id, "last_name", "Albers", "dpo", resolve_new) == 1
+    assert dsr.rectify(store, request_id, "email", "Anna.Albers@Example.org", "dpo", resolve_new) == 1
     found = profiles.load(store, shop["Anna"])
     assert (found.value("last_name"), found.value("email")) == ("Albers", "Anna.Albers@example.org")
     assert [hit.id for hit in profiles.search(store, "albers", "DE")] == [shop["Anna"]]
     assert [hit.id for hit in profiles.search(store, "anna.albers@example.org", "DE")] == [shop["Anna"]]
     assert profiles.search(store, "Albrecht", "DE") == [] and profiles.search(store, "anna@example.org", "DE") == []
     with pytest.raises(InvalidValue, match="email"):
-        dsr.rectify(store, request_id, "email", "not an address", "dpo")
+        dsr.rectify(store, request_id, "email", "not an address", "dpo", resolve_new)
     assert profiles.load(store, shop["Anna"]).value("email") == "Anna.Albers@example.org"
+
+
+def _blocking_keys(store: Store, profile_id: int) -> set[tuple[int, bytes]]:
+    with store.read() as tx:
+        return {
+            (row.rule, bytes(row.digest))
+            for row in tx.execute(
+                select(blocking_key.c.rule, blocking_key.c.digest)
+                .join(source_record, source_record.c.id == blocking_key.c.source_record_id)
+                .where(source_record.c.profile_id == profile_id)
+            )
+        }
+
+
+def test_a_rectification_leaves_no_blocking_key_of_the_old_value(store: Store, shop: dict[str, int]) -> None:
+    resolve_all(store, actor="test")
+    before = _blocking_keys(store, shop["Anna"])
+    request_id = dsr.open_request(store, "rectification", {"email": "anna@example.org"}, date.today(), "dpo")
+    dsr.confirm_subject(store, request_id, shop["Anna"], "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
+    changed: list[int] = []
+    assert dsr.rectify(store, request_id, "last_name", "Albers", "dpo", lambda _s, ids, _a: changed.extend(ids)) == 1
+    assert before and _blocking_keys(store, shop["Anna"]) == set(), "the old surname's keys stayed"
+    resolve_new(store, changed, "test")
+    after = _blocking_keys(store, shop["Anna"])
+    assert after and after != before

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from cdp import backup, erasure, profiles, search
+from cdp import backup, erasure, profiles
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import load_master_key
 from cdp.personal import Place
-from cdp.records import records_of_profiles
+from cdp.records import rebuild_search_terms, records_of_profiles
 from cdp.store import Store
 from consent import dsr, ledger
 from identity.resolve import resolve_all
@@ -130,7 +130,7 @@ def test_an_older_backup_restored_does_not_bring_the_person_back(
             for row_id, key_id, payload in rows
         ), "the backup's copy of their fields cannot be decrypted"
         assert erasure.replay(restored, "restore", keep_purchases_since=None) == len(record_ids)
-        search.rebuild(restored)
+        rebuild_search_terms(restored)
         assert _marker_hits(_decrypted_dump(restored)) == []
         assert profiles.search(restored, f"{MARKERS[2]}@example.org", "DE") == []
         assert count_rows(restored, "suppression") >= 2
