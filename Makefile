@@ -1,16 +1,18 @@
 # Kundenbild: the two commands of the README, and the steps they stand on.
 #   make run   install everything, create the demo store if there is none, start the web UI
 #   make test  install everything (Chromium for the browser tests included) and run the whole test suite
+#   make translations  after changing a message: merge every marked message into the catalogue, to translate
 
 PYTHON   ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
 DATA     := $(or $(CDP_DATA_DIR),data)
 HTMX     := web/static/vendor/htmx.min.js
-CATALOG  := web/translations/de/LC_MESSAGES/messages.mo
+LOCALES  := kundenbild/translations
+CATALOG  := $(LOCALES)/de/LC_MESSAGES/messages.mo
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +30,15 @@ $(HTMX): package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 # Message catalogues are compiled here, never committed.
-$(CATALOG): web/translations/de/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile -d web/translations
+$(CATALOG): $(LOCALES)/de/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(LOCALES)
+
+# The web's messages (gettext, _, _l) and the core's and areas' error templates (N_, see cdp/errors.py and
+# babel.cfg), merged into the catalogue; new entries come out empty, to be translated. The template is not kept.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -w 120 -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d $(LOCALES) --no-fuzzy-matching -w 120
+	rm messages.pot
 
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq

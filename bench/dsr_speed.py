@@ -6,7 +6,7 @@ N profiles and M purchases (one source record per profile):
 
 * access export: ``consent.access.archive(store, [id], "de")`` for random
   profiles that have purchases: median, p95 and max, and the archive size;
-* erasure: ``cdp.erasure.erase_profile`` of random other profiles, keeping
+* erasure: ``consent.erasure.erase_profile`` of random other profiles, keeping
   purchases within the purchases rule (the default rule keeps them all, so
   each erased profile stays as a restricted one with bare purchase facts);
   then, separately, the full request path ``open_request`` ->
@@ -51,11 +51,11 @@ from web_latency import FIRST_ORDER_AT, ORDER_SPAN_MINUTES, build_store, percent
 from cdp import migrate, profiles
 from cdp.config import Paths
 from cdp.engine import encrypted_engine
-from cdp.erasure import erase_profile
 from cdp.keys import load_master_key
 from cdp.schema import interaction, profile
 from cdp.store import Store, open_store
 from consent import access, dsr, retention
+from consent.erasure import erase_profile
 
 ACTOR = "bench"
 

@@ -35,7 +35,7 @@ from sqlalchemy import Engine, select
 from cdp import audit, locking, migrate
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, outside_transaction, probe
-from cdp.errors import NotAStore, SchemaOutdated, StoreError, StoreNotFound
+from cdp.errors import N_, NotAStore, SchemaOutdated, StoreError, StoreNotFound
 from cdp.keys import MasterKey
 from cdp.processes import pid_running
 from cdp.schema import derived_tables, store_meta
@@ -56,7 +56,7 @@ def backup(store: Store, target: Path) -> int:
     target = Path(target)
     _refuse_existing(target)
     if not target.parent.is_dir():
-        raise StoreError(f"The folder {target.parent} for the backup does not exist.")
+        raise StoreError(N_("The folder {folder} for the backup does not exist."), folder=target.parent)
     with _staged(target.parent, target.name) as staged:
         copy = _copy(store.engine, staged, _store_key(store))
         try:
@@ -132,13 +132,13 @@ def _store_key(store: Store) -> str:
     """The key the store was opened with; without one the copy would be plaintext."""
     key = store.engine.url.password
     if not key:
-        raise StoreError("The store is not opened with a key; Kundenbild backs up only encrypted stores.")
+        raise StoreError(N_("The store is not opened with a key; Kundenbild backs up only encrypted stores."))
     return key
 
 
 def _refuse_existing(target: Path) -> None:
     if target.exists():
-        raise StoreError(f"{target} already exists; a backup never overwrites a file.")
+        raise StoreError(N_("{path} already exists; a backup never overwrites a file."), path=target)
 
 
 @contextmanager
@@ -189,7 +189,9 @@ def _copy(source: Engine, destination: Path, key: str) -> Engine:
             to_connection.close()
     except sqlcipher3.Error as error:
         copy.dispose()
-        raise StoreError(f"Copying the store to {destination.parent} failed: {error}") from None
+        raise StoreError(
+            N_("Copying the store to {folder} failed: {error}"), folder=destination.parent, error=error
+        ) from None
     finally:
         from_connection.close()
     return copy
@@ -220,7 +222,7 @@ def _publish(staged: Path, target: Path) -> None:
     try:
         os.link(staged, target)
     except FileExistsError:
-        raise StoreError(f"{target} already exists; a backup never overwrites a file.") from None
+        raise StoreError(N_("{path} already exists; a backup never overwrites a file."), path=target) from None
     except OSError:
         _refuse_existing(target)
         os.replace(staged, target)
@@ -237,10 +239,10 @@ def _sync(path: Path) -> None:
 
 def _open_backup(source: Path, key: str) -> Engine:
     if not source.is_file():
-        raise StoreNotFound(f"There is no backup at {source}.")
+        raise StoreNotFound(N_("There is no backup at {path}."), path=source)
     engine = encrypted_engine(source, key)
     try:
-        probe(engine, source, "store backup")
+        probe(engine, source, N_("store backup"))
     except BaseException:
         engine.dispose()
         raise
@@ -251,15 +253,21 @@ def _check_backup(engine: Engine, source: Path, paths: Paths, master: MasterKey)
     """The backup's schema revision, once it is known to be a backup of this store."""
     revision = migrate.current(engine)
     if revision is None:
-        raise NotAStore(f"{source} opens but holds no Kundenbild schema.")
+        raise NotAStore(N_("{path} opens but holds no Kundenbild schema."), path=source)
     if revision not in _known_revisions():
-        raise SchemaOutdated(f"The backup {source} is at schema {revision}, which this Kundenbild does not know.")
+        raise SchemaOutdated(
+            N_("The backup {path} is at schema {revision}, which this Kundenbild does not know."),
+            path=source,
+            revision=revision,
+        )
     with engine.connect() as connection:
         meta = dict(connection.execute(select(store_meta.c.name, store_meta.c.value)).all())
     if meta.get("app") != APP_NAME:
-        raise NotAStore(f"{source} opens but is not a Kundenbild store backup.")
+        raise NotAStore(N_("{path} opens but is not a Kundenbild store backup."), path=source)
     if meta.get("store_id") != _vault_store_id(paths, master):
-        raise StoreError(f"The backup {source} belongs to another store than the key vault {paths.vault}.")
+        raise StoreError(
+            N_("The backup {path} belongs to another store than the key vault {vault}."), path=source, vault=paths.vault
+        )
     return revision
 
 
@@ -308,4 +316,6 @@ def _checkpoint(store_file: Path, key: str) -> None:
     finally:
         engine.dispose()
     if busy:
-        raise StoreError(f"The store {store_file} is in use; stop every process using it before restoring.")
+        raise StoreError(
+            N_("The store {store} is in use; stop every process using it before restoring."), store=store_file
+        )

@@ -3,6 +3,8 @@
 Every command turns a ``CdpError`` into one line on stderr and its exit
 code; anything unexpected becomes a short notice, with a message-free crash
 record in the log. No command takes a key or password as an argument.
+Those error lines are in the language the environment asks for
+(``config.language``), from the catalogue the wiring names.
 """
 
 from __future__ import annotations
@@ -12,14 +14,25 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from gettext import translation
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from cdp import audit_view, backup, config, erasure, logs, migrate, records
+from cdp import audit_view, backup, config, logs, migrate, records
 from cdp.engine import encrypted_engine, probe
-from cdp.errors import AuditBroken, CdpError, ConfigError, FollowUpFailed, StoreNotFound
+from cdp.errors import (
+    N_,
+    AuditBroken,
+    CdpError,
+    ConfigError,
+    FollowUpFailed,
+    Gettext,
+    Message,
+    StoreNotFound,
+    english,
+)
 from cdp.ingest import KINDS, AfterImport, ImportResult, import_file
 from cdp.keys import create_key_file, load_master_key
 from cdp.staff.accounts import add_user, disable_user, list_users
@@ -34,8 +47,12 @@ class Wiring:
 
     after_import: AfterImport
     resolve_all: Callable[[Store, str], object]
-    # From which date purchases of erased people are kept (the tax retention rule); None keeps none.
-    legal_hold_since: Callable[[Store], str | None]
+    # Finishes an erasure a crash interrupted after its keys were destroyed; run on every open.
+    finish_erasures: Callable[[Store], object]
+    # Purges again, on a restored store, every record whose key was destroyed (keeping what the law holds).
+    replay_erasures: Callable[[Store, str], int]
+    # The folder of the message catalogues (<language>/LC_MESSAGES/messages.mo) errors are shown from.
+    translations: Path
 
 
 def wiring() -> Wiring:
@@ -54,14 +71,31 @@ class CdpGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CdpError as error:
-            click.echo(f"Error: {error.message}", err=True)
+            click.echo(Message(N_("Error: {message}"), message=error.message).render(messages(ctx)), err=True)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
             _log_crash(error)
-            click.echo("Error: Kundenbild met an unexpected problem; a record was written to its log.", err=True)
+            unexpected = Message(N_("Error: Kundenbild met an unexpected problem; a record was written to its log."))
+            click.echo(unexpected.render(messages(ctx)), err=True)
             ctx.exit(70)
+
+
+def messages(ctx: click.Context) -> Gettext:
+    """The ``gettext`` of the language the environment asks for, from the wiring's catalogue; English without one.
+
+    It never fails: an error is on its way to the user, and a missing or
+    unreadable catalogue only means the English text.
+    """
+    found = ctx.find_object(Wiring)
+    language = config.language()
+    if found is None or language == "en":
+        return english
+    try:
+        return translation("messages", found.translations, [language], fallback=True).gettext
+    except (OSError, ValueError):
+        return english
 
 
 def _log_crash(error: BaseException) -> None:
@@ -87,7 +121,7 @@ def opened_store() -> Iterator[Store]:
     paths = config.paths()
     store = open_store(paths, load_master_key(paths))
     try:
-        erasure.finish_interrupted(store, wiring().legal_hold_since(store))
+        wiring().finish_erasures(store)
         yield store
     finally:
         store.close()
@@ -117,9 +151,9 @@ def migrate_command() -> None:
     """Upgrade an existing store's schema to this version of Kundenbild."""
     paths = config.paths()
     if not paths.store.exists():
-        raise StoreNotFound(f"There is no store at {paths.store}. Run 'cdp init' first.")
+        raise StoreNotFound(N_("There is no store at {store}. Run 'cdp init' first."), store=paths.store)
     engine = encrypted_engine(paths.store, load_master_key(paths).sqlcipher_key("store"))
-    probe(engine, paths.store, "store")
+    probe(engine, paths.store, N_("store"))
     before = migrate.current(engine)
     migrate.upgrade(engine)
     after = migrate.current(engine)
@@ -132,7 +166,9 @@ def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         column, sep, field = value.partition("=")
         if not sep or not column.strip() or not field.strip():
-            raise ConfigError(f"--map takes COLUMN=FIELD, such as --map 'Kd-Nr=customer_number'; got '{value}'.")
+            raise ConfigError(
+                N_("--map takes COLUMN=FIELD, such as --map 'Kd-Nr=customer_number'; got '{value}'."), value=value
+            )
         mapping[column.strip()] = field.strip()
     return mapping
 
@@ -329,7 +365,7 @@ def restore_command(file: Path) -> None:
     paths = config.paths()
     store = backup.restore(paths, load_master_key(paths), file)
     try:
-        replayed = erasure.replay(store, "restore", keep_purchases_since=wiring().legal_hold_since(store))
+        replayed = wiring().replay_erasures(store, "restore")
         terms = records.rebuild_search_terms(store)
         wiring().resolve_all(store, "restore")
     finally:
@@ -357,14 +393,23 @@ def audit_verify() -> None:
             f"{restore['lost']} entries written after that backup are not in it."
         )
     if verdict.problem == "altered":
-        raise AuditBroken(f"The audit log is broken at entry {verdict.at}: it was changed after it was written.")
+        raise AuditBroken(
+            N_("The audit log is broken at entry {entry}: it was changed after it was written."), entry=verdict.at
+        )
     if verdict.problem == "cut":
         raise AuditBroken(
-            f"The audit log was cut short: the key vault's anchor says {verdict.expected:,} entries were written, "
-            f"the log holds {verdict.entries:,}; entries from {verdict.at} on were removed."
+            N_(
+                "The audit log was cut short: the key vault's anchor says {expected:,} entries were written, "
+                "the log holds {entries:,}; entries from {entry} on were removed."
+            ),
+            expected=verdict.expected,
+            entries=verdict.entries,
+            entry=verdict.at,
         )
     if verdict.problem == "rewritten":
-        raise AuditBroken(f"The audit log was rewritten: entry {verdict.at} is not the one the key vault anchored.")
+        raise AuditBroken(
+            N_("The audit log was rewritten: entry {entry} is not the one the key vault anchored."), entry=verdict.at
+        )
     click.echo(
         f"The audit log is intact: {verdict.entries:,} entries, each chained to the one before, "
         "ending where the key vault's anchor says."

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdp.errors import ConfigError
+from cdp.errors import N_, ConfigError
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Set to 'on' behind one reverse proxy on this machine (or to the proxy's address), to trust its "
         "X-Forwarded-For/-Proto.",
     ),
+    Setting(
+        "CDP_LANGUAGE",
+        None,
+        "Language of the command line's messages, de or en. When unset, the locale (LANGUAGE, LC_ALL, "
+        "LC_MESSAGES, LANG) decides; English when that names neither.",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+# The languages Kundenbild's messages are written (en) and translated (de) in.
+LANGUAGES = ("en", "de")
+# Where gettext looks for the user's language, in its order.
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 STORE_FILE = "kundenbild.db"
 VAULT_FILE = "keyvault.db"
@@ -103,7 +114,7 @@ def whole_number(name: str, low: int, high: int, environ: dict[str, str] | None 
     """A numeric setting within ``low`` to ``high``, else ``ConfigError``."""
     value = setting(name, environ) or ""
     if not value.isdigit() or not low <= int(value) <= high:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}.")
+        raise ConfigError(N_("{name} must be a whole number from {low} to {high}."), name=name, low=low, high=high)
     return int(value)
 
 
@@ -111,7 +122,7 @@ def default_region(environ: dict[str, str] | None = None) -> str:
     """The phone region as an ISO 3166 alpha-2 code, validated."""
     region = (setting("CDP_DEFAULT_REGION", environ) or "DE").upper()
     if len(region) != 2 or not region.isalpha():
-        raise ConfigError("CDP_DEFAULT_REGION must be a two-letter country code such as DE or AT.")
+        raise ConfigError(N_("CDP_DEFAULT_REGION must be a two-letter country code such as DE or AT."))
     return region
 
 
@@ -119,7 +130,9 @@ def purposes(environ: dict[str, str] | None = None) -> tuple[str, ...]:
     """The consent purposes of this installation."""
     names = tuple(part.strip() for part in (setting("CDP_PURPOSES", environ) or "").split(",") if part.strip())
     if not all(name.replace("_", "").isalnum() and name.islower() for name in names):
-        raise ConfigError("CDP_PURPOSES must be lower-case names separated by commas, such as newsletter,profiling.")
+        raise ConfigError(
+            N_("CDP_PURPOSES must be lower-case names separated by commas, such as newsletter,profiling.")
+        )
     return names
 
 
@@ -128,10 +141,27 @@ def match_thresholds(environ: dict[str, str] | None = None) -> tuple[float, floa
     try:
         join, review = (float(setting(name, environ) or "") for name in ("CDP_MATCH_JOIN", "CDP_MATCH_REVIEW"))
     except ValueError:
-        raise ConfigError("CDP_MATCH_JOIN and CDP_MATCH_REVIEW must be numbers such as 0.95 and 0.5.") from None
+        raise ConfigError(N_("CDP_MATCH_JOIN and CDP_MATCH_REVIEW must be numbers such as 0.95 and 0.5.")) from None
     if not 0 < review <= join <= 1:
-        raise ConfigError("The match thresholds must satisfy 0 < CDP_MATCH_REVIEW ≤ CDP_MATCH_JOIN ≤ 1.")
+        raise ConfigError(N_("The match thresholds must satisfy 0 < CDP_MATCH_REVIEW ≤ CDP_MATCH_JOIN ≤ 1."))
     return join, review
+
+
+def language(environ: dict[str, str] | None = None) -> str:
+    """The language of the command line's messages: ``CDP_LANGUAGE``, else the locale's; ``en`` by default.
+
+    The first of ``CDP_LANGUAGE`` and the locale variables that is set
+    decides, as it does for gettext: ``de_DE.UTF-8`` and ``de`` mean German,
+    a list such as ``fr:de`` its first language Kundenbild has, and
+    anything else (``C.UTF-8``, ``fr_FR``) English.
+    """
+    env = os.environ if environ is None else environ
+    chosen = setting("CDP_LANGUAGE", env) or next((env[name] for name in LOCALE_VARIABLES if env.get(name)), "")
+    for part in chosen.split(":"):
+        code = part.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].strip().lower()
+        if code in LANGUAGES:
+            return code
+    return "en"
 
 
 def ip_address(name: str, environ: dict[str, str] | None = None) -> str:
@@ -140,4 +170,6 @@ def ip_address(name: str, environ: dict[str, str] | None = None) -> str:
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise ConfigError(f"{name} must be 'on', 'off' or the IP address of the proxy, such as 10.0.0.5.") from None
+        raise ConfigError(
+            N_("{name} must be 'on', 'off' or the IP address of the proxy, such as 10.0.0.5."), name=name
+        ) from None

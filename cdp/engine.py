@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy.exc
 from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 
-from cdp.errors import NotAStore, StoreNotFound, WrongKey
+from cdp.errors import N_, Message, NotAStore, StoreNotFound, WrongKey
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -71,9 +71,11 @@ def _configure(engine: Engine, pragmas: tuple[str, ...]) -> Engine:
 
 
 def probe(engine: Engine, path: Path, what: str) -> None:
-    """Open ``path`` once and turn SQLCipher's failures into our errors."""
+    """Open ``path`` once and turn SQLCipher's failures into our errors; ``what`` is a noun marked with ``N_``."""
     if not path.exists():
-        raise StoreNotFound(f"There is no {what} at {path}. Run 'cdp init' (or 'cdp demo') first.")
+        raise StoreNotFound(
+            N_("There is no {what} at {path}. Run 'cdp init' (or 'cdp demo') first."), what=Message(what), path=path
+        )
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
@@ -85,10 +87,16 @@ def _explain(error: sqlalchemy.exc.DatabaseError, path: Path, what: str) -> Exce
     with path.open("rb") as handle:
         head = handle.read(len(SQLITE_MAGIC))
     if head == SQLITE_MAGIC:
-        return NotAStore(f"{path} is an unencrypted SQLite file, not a Kundenbild {what}.")
+        return NotAStore(
+            N_("{path} is an unencrypted SQLite file, not a Kundenbild {what}."), path=path, what=Message(what)
+        )
     if "not a database" in str(error.orig):
-        return WrongKey(f"The key does not open {path}: wrong key, or the file is not a Kundenbild {what}.")
-    return NotAStore(f"{path} cannot be read as a Kundenbild {what}.")
+        return WrongKey(
+            N_("The key does not open {path}: wrong key, or the file is not a Kundenbild {what}."),
+            path=path,
+            what=Message(what),
+        )
+    return NotAStore(N_("{path} cannot be read as a Kundenbild {what}."), path=path, what=Message(what))
 
 
 def outside_transaction(connection: Connection, statement: str) -> None:

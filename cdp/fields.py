@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cdp import normalise
-from cdp.errors import InvalidValue
+from cdp.errors import N_, InvalidValue
 
 CONTACT_FIELDS = (
     "source_record_id",
@@ -69,7 +69,7 @@ def normalise_contact(raw: dict[str, str], region: str) -> Contact:
     if clean.get("address_form") == "unknown":
         del clean["address_form"]
     if not any(name in clean for name in NAMING_FIELDS):
-        raise InvalidValue("row", "no name and no identifier (email, phone, handle, customer number)")
+        raise InvalidValue("row", N_("no name and no identifier (email, phone, handle, customer number)"))
     return Contact(clean, _identifiers(clean))
 
 
@@ -106,7 +106,7 @@ def _language(value: str) -> str:
     names = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}
     code = names.get(lowered, lowered.split("-")[0].split("_")[0])
     if len(code) != 2 or not code.isalpha():
-        raise InvalidValue("language", "expected a language code such as de or en")
+        raise InvalidValue("language", N_("expected a language code such as de or en"))
     return code
 
 

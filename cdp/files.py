@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdp.errors import FormatError
+from cdp.errors import N_, FormatError
 from cdp.formats.vcard import read_vcards
 
 Row = tuple[int, dict[str, str]]
@@ -48,7 +48,9 @@ def read_table(path: Path, data: bytes) -> Table:
     if suffix in (".csv", ".tsv", ".txt"):
         columns, rows = read_csv(text)
         return Table("csv", encoding, columns, rows)
-    raise FormatError(None, f"unknown file type '{suffix}': expected .csv, .tsv, .txt, .vcf or .jsonl")
+    raise FormatError(
+        None, N_("unknown file type '{suffix}': expected .csv, .tsv, .txt, .vcf or .jsonl"), suffix=suffix
+    )
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -59,12 +61,14 @@ def decode(data: bytes) -> tuple[str, str]:
         return _strict(data, "utf-16"), "utf-16"
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise FormatError(line, "contains NUL bytes: not a text file (or UTF-16 without a byte-order mark)")
+        raise FormatError(line, N_("contains NUL bytes: not a text file (or UTF-16 without a byte-order mark)"))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as error:
         if any(byte >= 0x80 for byte in data[: error.start]):
-            raise FormatError(_line_at(data, error.start), "invalid UTF-8 in a file that is otherwise UTF-8") from None
+            raise FormatError(
+                _line_at(data, error.start), N_("invalid UTF-8 in a file that is otherwise UTF-8")
+            ) from None
     return _strict(data, "cp1252"), "cp1252"
 
 
@@ -72,7 +76,9 @@ def _strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise FormatError(_line_at(data, error.start), f"bytes that are not valid {encoding} text") from None
+        raise FormatError(
+            _line_at(data, error.start), N_("bytes that are not valid {encoding} text"), encoding=encoding
+        ) from None
 
 
 def _line_at(data: bytes, offset: int) -> int:
@@ -103,9 +109,9 @@ def read_csv(text: str) -> tuple[list[str], list[Row]]:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
-        raise FormatError(None, "the file is empty") from None
+        raise FormatError(None, N_("the file is empty")) from None
     except csv.Error as error:
-        raise FormatError(1, f"broken quoting in the header ({error})") from None
+        raise FormatError(1, N_("broken quoting in the header ({error})"), error=error) from None
     _check_header(header)
     rows: list[Row] = []
     start = reader.line_num + 1
@@ -113,26 +119,36 @@ def read_csv(text: str) -> tuple[list[str], list[Row]]:
         for values in reader:
             if any(value.strip() for value in values):
                 if len(values) != len(header):
-                    raise FormatError(start, f"has {len(values)} fields, the header has {len(header)}")
+                    raise FormatError(
+                        start,
+                        N_("has {fields} fields, the header has {header}"),
+                        fields=len(values),
+                        header=len(header),
+                    )
                 rows.append((start, dict(zip(header, values, strict=True))))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise FormatError(start, f"broken quoting ({error})") from None
+        raise FormatError(start, N_("broken quoting ({error})"), error=error) from None
     return header, rows
 
 
 def _check_header(header: list[str]) -> None:
     if not any(header):
-        raise FormatError(1, "the header line is empty")
+        raise FormatError(1, N_("the header line is empty"))
     for position, name in enumerate(header, start=1):
         if not name:
-            raise FormatError(1, f"column {position} has no name in the header")
+            raise FormatError(1, N_("column {position} has no name in the header"), position=position)
     first_position: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in first_position:
             # Positions only: a file without a header would put a person's
             # values here, and messages never repeat values.
-            raise FormatError(1, f"columns {first_position[name]} and {position} have the same name in the header")
+            raise FormatError(
+                1,
+                N_("columns {first} and {second} have the same name in the header"),
+                first=first_position[name],
+                second=position,
+            )
         first_position[name] = position
 
 
@@ -147,10 +163,10 @@ def read_json_lines(text: str) -> tuple[list[str], list[Row]]:
             continue
         record = load_json(line, number)
         if not isinstance(record, dict):
-            raise FormatError(number, "each line must hold one JSON object")
+            raise FormatError(number, N_("each line must hold one JSON object"))
         rows.append((number, {str(key): _as_text(value) for key, value in record.items()}))
     if not rows:
-        raise FormatError(None, "the file holds no records")
+        raise FormatError(None, N_("the file holds no records"))
     columns = list(dict.fromkeys(name for _, fields in rows for name in fields))
     return columns, rows
 
@@ -162,19 +178,21 @@ def load_json(text: str, line: int | None = None) -> object:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise FormatError(line, f"not valid JSON ({error.msg} at column {error.colno})") from None
+        raise FormatError(
+            line, N_("not valid JSON ({error} at column {column})"), error=error.msg, column=error.colno
+        ) from None
     except RecursionError:
-        raise FormatError(line, "JSON nested too deeply") from None
+        raise FormatError(line, N_("JSON nested too deeply")) from None
     except ValueError:
-        raise FormatError(line, "a number with too many digits (at most 4,300)") from None
+        raise FormatError(line, N_("a number with too many digits (at most 4,300)")) from None
     try:
         json.dumps(value, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         raise FormatError(
-            line, "a string holds a lone UTF-16 surrogate (such as \\ud800), which is no character"
+            line, N_("a string holds a lone UTF-16 surrogate (such as \\ud800), which is no character")
         ) from None
     except RecursionError:
-        raise FormatError(line, "JSON nested too deeply") from None
+        raise FormatError(line, N_("JSON nested too deeply")) from None
     return value
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
 
-from cdp import audit, erasure, interactions, logs, records
+from cdp import audit, interactions, logs, records, suppression
 from cdp.clock import now
-from cdp.errors import CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue
+from cdp.errors import N_, CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue, Message
 from cdp.fields import CONTACT_FIELDS, Contact, normalise_contact
 from cdp.files import Table, read_table
 from cdp.mapping import FULL_NAME, map_columns, split_full_name
@@ -49,7 +49,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    suppressed: int = 0  # rows of people erased on request, held back (see ``cdp.erasure``)
+    suppressed: int = 0  # rows of people erased on request, held back (see ``cdp.suppression``)
     new_record_ids: list[int] = field(default_factory=list)
     changed_record_ids: list[int] = field(default_factory=list)
 
@@ -122,7 +122,8 @@ def import_data(
     """
     check_source_name(source)
     if kind not in KINDS:
-        raise ImportRejected(name, [(None, f"unknown kind '{kind}': expected one of {', '.join(KINDS)}")])
+        unknown = Message(N_("unknown kind '{kind}': expected one of {choices}"), kind=kind, choices=", ".join(KINDS))
+        raise ImportRejected(name, [(None, unknown)])
     try:
         table = read_table(Path(name), data)
     except FormatError as error:
@@ -158,9 +159,8 @@ def _follow_up(after_import: AfterImport, store: Store, touched: list[int], acto
 
 def check_source_name(source: str) -> None:
     if not SOURCE_NAME.fullmatch(source):
-        raise ImportRejected(
-            source, [(None, "a source name is 1–40 lower-case letters, digits, '-' or '_', such as 'webshop'")]
-        )
+        rule = Message(N_("a source name is 1–40 lower-case letters, digits, '-' or '_', such as 'webshop'"))
+        raise ImportRejected(source, [(None, rule)])
 
 
 def read_bytes(path: Path) -> bytes:
@@ -168,15 +168,14 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ImportRejected(str(path), [(None, "no such file")]) from None
+        raise ImportRejected(str(path), [(None, Message(N_("no such file")))]) from None
     except IsADirectoryError:
-        raise ImportRejected(str(path), [(None, "is a folder, not a file")]) from None
+        raise ImportRejected(str(path), [(None, Message(N_("is a folder, not a file")))]) from None
     except PermissionError:
-        raise ImportRejected(str(path), [(None, "cannot be read (permission denied)")]) from None
+        raise ImportRejected(str(path), [(None, Message(N_("cannot be read (permission denied)")))]) from None
     except OSError as error:
-        raise ImportRejected(
-            str(path), [(None, f"cannot be read ({error.strerror or 'input/output error'})")]
-        ) from None
+        cause = error.strerror or Message(N_("input/output error"))
+        raise ImportRejected(str(path), [(None, Message(N_("cannot be read ({cause})"), cause=cause))]) from None
 
 
 def resolve_mapping(table: Table, overrides: dict[str, str], where: str) -> dict[str, str]:
@@ -196,9 +195,13 @@ def _override_problems(
     problems: list[tuple[int | None, str]] = []
     for column, name in overrides.items():
         if column not in table.columns:
-            problems.append((None, f"--map names the column '{column}', which the file does not have"))
+            problems.append(
+                (None, Message(N_("--map names the column '{column}', which the file does not have"), column=column))
+            )
         if name not in fields:
-            problems.append((None, f"--map names the field '{name}', which {kind} do not have"))
+            problems.append(
+                (None, Message(N_("--map names the field '{field}', which {kind} do not have"), field=name, kind=kind))
+            )
     return problems
 
 
@@ -215,14 +218,15 @@ def prepare(
     """Normalise every row; collect every problem before rejecting."""
     mapping = resolve_mapping(table, overrides, where)
     if not set(mapping.values()) - {"source_record_id"}:
-        raise ImportRejected(where, [(1, "no column maps to a contact field (see --map and 'cdp import --help')")])
+        nothing = Message(N_("no column maps to a contact field (see --map and 'cdp import --help')"))
+        raise ImportRejected(where, [(1, nothing)])
     normalise = partial(_normalise_rows, mapping=mapping, region=region)
     normalised = map_chunks(normalise, table.rows, progress, processes)
     problems: list[tuple[int | None, str]] = [
         (line, outcome) for line, outcome in normalised if isinstance(outcome, str)
     ]
     if not table.rows:
-        problems.append((None, "the file holds no records"))
+        problems.append((None, Message(N_("the file holds no records"))))
     prepared = [_with_digests(store, line, outcome) for line, outcome in normalised if not isinstance(outcome, str)]
     problems.extend(_duplicates(prepared))
     if problems:
@@ -244,7 +248,9 @@ def _normalise_rows(
         try:
             results.append((line, _normalise_row(values, mapping, region)))
         except InvalidValue as error:
-            results.append((line, f"{_column_of(error.field, mapping)}: {error.reason}"))
+            results.append(
+                (line, Message(N_("{field}: {reason}"), field=_column_of(error.field, mapping), reason=error.reason))
+            )
     return results
 
 
@@ -277,8 +283,8 @@ def _with_digests(store: Store, line: int, normalised: Normalised) -> Prepared:
 def _column_of(field_name: str, mapping: dict[str, str]) -> str:
     for column, name in mapping.items():
         if name == field_name or (name == FULL_NAME and field_name in ("first_name", "last_name")):
-            return f"column '{column}'"
-    return "row" if field_name == "row" else f"field {field_name}"
+            return Message(N_("column '{column}'"), column=column)
+    return Message(N_("row")) if field_name == "row" else Message(N_("field {field}"), field=field_name)
 
 
 def _duplicates(prepared: list[Prepared]) -> list[tuple[int | None, str]]:
@@ -287,7 +293,9 @@ def _duplicates(prepared: list[Prepared]) -> list[tuple[int | None, str]]:
     for row in prepared:
         earlier = first_seen.setdefault(row.record_id, row)
         if earlier is not row and earlier.content_mac != row.content_mac:
-            problems.append((row.line, f"the same record id as line {earlier.line}, with different content"))
+            problems.append(
+                (row.line, Message(N_("the same record id as line {line}, with different content"), line=earlier.line))
+            )
     return problems
 
 
@@ -361,7 +369,7 @@ def _plan(
 ) -> _Plan:
     """Seal and hash the new records for the ids they get next; ``key_ids`` collects the data keys made."""
     existing = _existing(connection, source, [row.digest for row in rows])
-    held_back = erasure.suppressed_lines(
+    held_back = suppression.suppressed_lines(
         connection,
         {row.line: [row.digest, *_identifier_digests(store, row)] for row in rows if row.digest not in existing},
     )
@@ -494,7 +502,7 @@ def prepare_interactions(
     mapping = interactions.map_columns(kind, table.columns, overrides)
     for required in ("contact_id", "occurred_at"):
         if required not in mapping.values():
-            problems.append((1, f"no column maps to {required} (see --map)"))
+            problems.append((1, Message(N_("no column maps to {field} (see --map)"), field=required)))
     if problems:
         raise ImportRejected(where, problems)
     rows = []
@@ -503,7 +511,9 @@ def prepare_interactions(
         try:
             contact_id, interaction_id, columns, details = interactions.normalise_row(kind, raw)
         except InvalidValue as error:
-            problems.append((line, f"{_column_of(error.field, mapping)}: {error.reason}"))
+            problems.append(
+                (line, Message(N_("{field}: {reason}"), field=_column_of(error.field, mapping), reason=error.reason))
+            )
             continue
         details["extra"] = {column: value for column, value in values.items() if column not in mapping and value}
         if not interaction_id:
@@ -511,7 +521,7 @@ def prepare_interactions(
             interaction_id = "auto-" + store.personal.digest("auto-id", content).hex()[:20]
         rows.append(interactions.PreparedInteraction(line, contact_id, interaction_id, columns, details))
     if not table.rows:
-        problems.append((None, "the file holds no records"))
+        problems.append((None, Message(N_("the file holds no records"))))
     if problems:
         raise ImportRejected(where, problems)
     return rows
@@ -524,11 +534,16 @@ def _write_interactions(
     with store.write() as connection:
         contacts = interactions.contacts_by_id(connection, store, source, {row.contact_id for row in rows})
         unknown = [row for row in rows if row.contact_id not in contacts]
-        erased = erasure.suppressed_lines(
+        erased = suppression.suppressed_lines(
             connection, {row.line: [store.personal.digest(f"record:{source}", row.contact_id)] for row in unknown}
         )
         missing = [
-            (row.line, f"no contact with this contact_id in source '{source}'; import the contacts first")
+            (
+                row.line,
+                Message(
+                    N_("no contact with this contact_id in source '{source}'; import the contacts first"), source=source
+                ),
+            )
             for row in unknown
             if row.line not in erased
         ]

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Connection, insert, select
 
 from cdp import normalise
-from cdp.errors import InvalidValue
+from cdp.errors import N_, InvalidValue
 from cdp.personal import Place
 from cdp.schema import interaction, source_record
 from cdp.store import Store, next_id
@@ -100,7 +100,7 @@ def normalise_row(kind: str, raw: dict[str, str]) -> tuple[str, str, dict, dict]
     clean = {name: value for name, value in clean.items() if value}
     for required in ("contact_id", "occurred_at"):
         if required not in clean:
-            raise InvalidValue(required, "is empty but required")
+            raise InvalidValue(required, N_("is empty but required"))
     columns = {"occurred_at": occurred_at(clean.pop("occurred_at"))}
     if kind == "purchases":
         columns |= _purchase_columns(clean)
@@ -133,14 +133,14 @@ def occurred_at(value: str) -> str:
             try:
                 moment = moment.astimezone(UTC).replace(tzinfo=None)
             except OverflowError:
-                raise InvalidValue("occurred_at", "not a time that can be converted to UTC") from None
+                raise InvalidValue("occurred_at", N_("not a time that can be converted to UTC")) from None
         return moment.replace(microsecond=0).isoformat()
     date_part, _, time_part = value.partition(" ")
     day = normalise.parse_date(date_part, "occurred_at")
     try:
         moment = time.fromisoformat(time_part) if time_part else time(0, 0)
     except ValueError:
-        raise InvalidValue("occurred_at", "not a time of day such as 14:30") from None
+        raise InvalidValue("occurred_at", N_("not a time of day such as 14:30")) from None
     return datetime.combine(day, moment).replace(microsecond=0).isoformat()
 
 
@@ -155,18 +155,18 @@ def amount_minor(value: str) -> int:
         amount = Decimal(cleaned)
         exact = amount.is_finite() and abs(amount) <= 10**9 and amount == amount.quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise InvalidValue("amount", "not an amount such as 12,50 or 12.50") from None
+        raise InvalidValue("amount", N_("not an amount such as 12,50 or 12.50")) from None
     if not exact:
-        raise InvalidValue("amount", "not an amount with at most two decimals")
+        raise InvalidValue("amount", N_("not an amount with at most two decimals"))
     return int(amount * 100)
 
 
 def _purchase_columns(clean: dict[str, str]) -> dict:
     if "amount" not in clean:
-        raise InvalidValue("amount", "is empty but required")
+        raise InvalidValue("amount", N_("is empty but required"))
     currency = clean.pop("currency", "EUR").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise InvalidValue("currency", "expected a three-letter currency code such as EUR")
+        raise InvalidValue("currency", N_("expected a three-letter currency code such as EUR"))
     return {"amount_minor": amount_minor(clean.pop("amount")), "currency": currency, "channel": "shop"}
 
 
@@ -175,13 +175,13 @@ def _message_columns(clean: dict[str, str]) -> dict:
     if channel == "twitter":
         channel = "x"
     if channel not in CHANNELS:
-        raise InvalidValue("channel", "expected one of " + ", ".join(CHANNELS))
+        raise InvalidValue("channel", N_("expected one of {choices}"), choices=", ".join(CHANNELS))
     message_type = clean.pop("type", "post" if channel in normalise.NETWORKS else "message").lower()
     if message_type not in MESSAGE_TYPES:
-        raise InvalidValue("type", "expected message, post or ticket")
+        raise InvalidValue("type", N_("expected message, post or ticket"))
     direction = clean.get("direction", "in").lower()
     if direction not in ("in", "out"):
-        raise InvalidValue("direction", "expected in or out")
+        raise InvalidValue("direction", N_("expected in or out"))
     clean["direction"] = direction
     return {"kind": message_type, "channel": channel}
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from cdp.config import Paths, setting
-from cdp.errors import ConfigError, KeyMissing
+from cdp.errors import N_, ConfigError, KeyMissing
 
 RAW_KEY_BYTES = 32
 
@@ -54,7 +54,9 @@ def load_master_key(paths: Paths, environ: dict[str, str] | None = None) -> Mast
         return MasterKey(passphrase=passphrase)
     if paths.key_file.exists():
         return MasterKey(raw=read_key_file(paths.key_file))
-    raise KeyMissing(f"No key: set CDP_KEY or put a key file at {paths.key_file} (cdp init creates one).")
+    raise KeyMissing(
+        N_("No key: set CDP_KEY or put a key file at {key_file} (cdp init creates one)."), key_file=paths.key_file
+    )
 
 
 def read_key_file(path: Path) -> bytes:
@@ -65,7 +67,7 @@ def read_key_file(path: Path) -> bytes:
     except ValueError:
         raw = b""
     if len(raw) != RAW_KEY_BYTES:
-        raise ConfigError(f"The key file {path} does not hold a 256-bit key (64 hex digits).")
+        raise ConfigError(N_("The key file {path} does not hold a 256-bit key (64 hex digits)."), path=path)
     return raw
 
 

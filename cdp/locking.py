@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from cdp.config import Paths
-from cdp.errors import StoreInUse
+from cdp.errors import N_, StoreInUse
 
 
 def hold_shared(paths: Paths) -> int:
@@ -28,7 +28,7 @@ def hold_shared(paths: Paths) -> int:
     except BlockingIOError:
         os.close(handle)
         raise StoreInUse(
-            f"The store {paths.store} is being restored; try again when the restore has finished."
+            N_("The store {store} is being restored; try again when the restore has finished."), store=paths.store
         ) from None
     return handle
 
@@ -42,8 +42,11 @@ def exclusive(paths: Paths) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StoreInUse(
-                f"The store {paths.store} is open in another process (is 'cdp serve' running?); "
-                "stop it before restoring. Nothing was changed."
+                N_(
+                    "The store {store} is open in another process (is 'cdp serve' running?); "
+                    "stop it before restoring. Nothing was changed."
+                ),
+                store=paths.store,
             ) from None
         yield
     finally:

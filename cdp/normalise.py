@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from cdp.errors import InvalidValue
+from cdp.errors import N_, InvalidValue
 
 NETWORKS = ("facebook", "x", "xing", "linkedin", "instagram")
 
@@ -55,7 +55,7 @@ def email(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise InvalidValue("email", "not a valid email address") from None
+        raise InvalidValue("email", N_("not a valid email address")) from None
 
 
 def email_key(value: str) -> str:
@@ -71,9 +71,9 @@ def phone(value: str, region: str = "DE") -> str:
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:
-        raise InvalidValue("phone", "not a phone number") from None
+        raise InvalidValue("phone", N_("not a phone number")) from None
     if not phonenumbers.is_possible_number(number):
-        raise InvalidValue("phone", "not a possible phone number for its country")
+        raise InvalidValue("phone", N_("not a possible phone number for its country"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -104,7 +104,7 @@ def handle(network: str, value: str) -> str:
         value = _handle_from_url(network, value)
     value = value.lstrip("@").strip().lower()
     if not _HANDLE_PATTERNS[network].fullmatch(value):
-        raise InvalidValue(network, f"not a {network} handle or profile URL")
+        raise InvalidValue(network, N_("not a {network} handle or profile URL"), network=network)
     return value
 
 
@@ -117,10 +117,10 @@ def _handle_from_url(network: str, value: str) -> str:
     try:
         parts = urlsplit(value if "://" in value else "https://" + value)
     except ValueError:
-        raise InvalidValue(network, f"not a {network} handle or profile URL") from None
+        raise InvalidValue(network, N_("not a {network} handle or profile URL"), network=network) from None
     host = (parts.hostname or "").removeprefix("www.").removeprefix("m.").removeprefix("de.")
     if host not in _HANDLE_HOSTS[network]:
-        raise InvalidValue(network, f"not a {network} handle or profile URL")
+        raise InvalidValue(network, N_("not a {network} handle or profile URL"), network=network)
     if network == "facebook" and parts.path.rstrip("/") == "/profile.php":
         return (parse_qs(parts.query).get("id") or [""])[0]
     segments = [segment for segment in parts.path.split("/") if segment]
@@ -136,9 +136,9 @@ def website(value: str) -> str:
         parts = urlsplit(value if "://" in value else "https://" + value)
         port = parts.port
     except ValueError:
-        raise InvalidValue("website", "not a web address") from None
+        raise InvalidValue("website", N_("not a web address")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
-        raise InvalidValue("website", "not a web address")
+        raise InvalidValue("website", N_("not a web address"))
     netloc = parts.hostname.lower() + (f":{port}" if port else "")
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
@@ -150,7 +150,7 @@ _DATE_FORMS = (
     (re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})"), ("d", "m", "y")),
     (re.compile(r"(\d{4})(\d{2})(\d{2})"), ("y", "m", "d")),
 )
-DATE_HINT = "not a date in a known form (2024-03-01, 01.03.2024 or 20240301)"
+DATE_HINT = N_("not a date in a known form (2024-03-01, 01.03.2024 or 20240301)")
 
 
 def parse_date(value: str, field: str = "date") -> date:
@@ -163,7 +163,7 @@ def parse_date(value: str, field: str = "date") -> date:
             try:
                 return date(parts["y"], parts["m"], parts["d"])
             except ValueError:
-                raise InvalidValue(field, "not a real calendar date") from None
+                raise InvalidValue(field, N_("not a real calendar date")) from None
     raise InvalidValue(field, DATE_HINT)
 
 
@@ -172,7 +172,7 @@ def birth_date(value: str, today: date | None = None) -> str:
     day = parse_date(value, "birth_date")
     today = today or date.today()
     if day > today or day.year < 1900:
-        raise InvalidValue("birth_date", "not a plausible birth date")
+        raise InvalidValue("birth_date", N_("not a plausible birth date"))
     return day.isoformat()
 
 
@@ -185,7 +185,7 @@ def address_form(value: str) -> str:
         return "Sie"
     if lowered in ("", "unknown", "unbekannt", "?"):
         return "unknown"
-    raise InvalidValue("address_form", "expected du or Sie")
+    raise InvalidValue("address_form", N_("expected du or Sie"))
 
 
 @lru_cache(maxsize=1 << 17)  # names, streets and cities repeat; identity resolution folds each pair it compares

@@ -21,7 +21,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from cdp.errors import CdpError
+from cdp.errors import N_, CdpError
 from cdp.vault import Vault
 
 BLOB_VERSION = b"\x01"
@@ -101,7 +101,7 @@ class PersonalData:
         """Encrypt a JSON-serialisable ``value`` for ``place``."""
         cipher = self._cipher(key_id)
         if cipher is None:
-            raise SealBroken("A data key that was destroyed cannot seal new data.")
+            raise SealBroken(N_("A data key that was destroyed cannot seal new data."))
         nonce = secrets.token_bytes(NONCE_BYTES)
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
         return BLOB_VERSION + nonce + cipher.encrypt(nonce, plain, place.associated_data())
@@ -112,14 +112,21 @@ class PersonalData:
         if cipher is None:
             return None
         if blob[:1] != BLOB_VERSION:
-            raise SealBroken(f"The value in {place.table}.{place.column} #{place.row_id} has an unknown format.")
+            raise SealBroken(
+                N_("The value in {table}.{column} #{row} has an unknown format."),
+                table=place.table,
+                column=place.column,
+                row=place.row_id,
+            )
         nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
         try:
             plain = cipher.decrypt(nonce, sealed, place.associated_data())
         except InvalidTag:
             raise SealBroken(
-                f"The value in {place.table}.{place.column} #{place.row_id} does not open: "
-                "it was altered or moved from another row."
+                N_("The value in {table}.{column} #{row} does not open: it was altered or moved from another row."),
+                table=place.table,
+                column=place.column,
+                row=place.row_id,
             ) from None
         return json.loads(plain)
 

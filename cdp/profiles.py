@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select, true, update
 
 from cdp import audit, config, records, survivorship
 from cdp.clock import now
-from cdp.errors import InvalidValue, NotFound
+from cdp.errors import N_, InvalidValue, NotFound
 from cdp.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
 from cdp.personal import Place
 from cdp.salutation import GENDERS, Addressee, gender_from
@@ -144,7 +144,7 @@ def load_many(store: Store, profile_ids: list[int]) -> list[Profile]:
 def _load(store: Store, connection: Connection, profile_id: int) -> Profile:
     found = _load_many(store, connection, [profile_id])
     if not found:
-        raise NotFound(f"There is no profile {profile_id}.")
+        raise NotFound(N_("There is no profile {profile_id}."), profile_id=profile_id)
     return found[0]
 
 
@@ -201,7 +201,7 @@ def rectify(store: Store, tx: Connection, profile_id: int, name: str, value: str
     make again (``cdp.records.replace_content``). Returns the changed records.
     """
     if name not in CONTACT_FIELDS:
-        raise InvalidValue("field", f"expected one of {', '.join(CONTACT_FIELDS)}")
+        raise InvalidValue("field", N_("expected one of {choices}"), choices=", ".join(CONTACT_FIELDS))
     held = tx.execute(select(source_record).where(source_record.c.profile_id == profile_id)).all()
     stamp, changed = now(), []
     for record in held:
@@ -262,7 +262,7 @@ def visible(store: Store, profile_id: int, role: str) -> Profile:
     so that nobody learns from it whose processing is restricted."""
     found = load(store, profile_id)
     if not visible_to(found, role):
-        raise NotFound(f"There is no profile {profile_id}.")
+        raise NotFound(N_("There is no profile {profile_id}."), profile_id=profile_id)
     return found
 
 
@@ -336,14 +336,14 @@ def set_salutation(
 ) -> None:
     """Record how staff want this person addressed."""
     if address_form not in ADDRESS_FORMS:
-        raise InvalidValue("address_form", "expected du, Sie or unknown")
+        raise InvalidValue("address_form", N_("expected du, Sie or unknown"))
     if gender not in (None, *GENDERS):
-        raise InvalidValue("gender", "expected male, female or neutral")
+        raise InvalidValue("gender", N_("expected male, female or neutral"))
     if language not in (None, *LANGUAGES):
-        raise InvalidValue("language", "expected de or en")
+        raise InvalidValue("language", N_("expected de or en"))
     title = (title or "").strip() or None
     if title and len(title) > 40:
-        raise InvalidValue("title", "a title has at most 40 characters")
+        raise InvalidValue("title", N_("a title has at most 40 characters"))
     with store.write() as connection:
         changed = connection.execute(
             update(profile)
@@ -351,7 +351,7 @@ def set_salutation(
             .values(address_form=address_form, title=title, gender=gender, language=language, updated_at=now())
         ).rowcount
         if not changed:
-            raise NotFound(f"There is no profile {profile_id}.")
+            raise NotFound(N_("There is no profile {profile_id}."), profile_id=profile_id)
         audit.record(connection, actor, "profile.salutation", "profile", profile_id)
 
 

@@ -16,19 +16,20 @@ own.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from cdp import parallel
 from cdp.clock import now
 from cdp.personal import PersonalData, Place
-from cdp.schema import derived_tables, identifier, profile, search_token, source_record
+from cdp.schema import dependents, derived_tables, identifier, interaction, profile, search_token, source_record
 from cdp.search import SearchIndex
-from cdp.sql import IDS, for_ids
+from cdp.sql import IDS, for_ids, in_chunks
 from cdp.store import Store, StoreSpec, bulk_insert, next_id, reopen
 
 
@@ -276,3 +277,68 @@ def rebuild_search_terms(store: Store) -> int:
         tx.execute(delete(search_token))
         bulk_insert(tx, search_token, [{"digest": digest, "source_record_id": record} for digest, record in rows])
     return len(rows)
+
+
+def purge(tx: Connection, record_ids: list[int], held: dict[int, list[int]]) -> tuple[int, bool]:
+    """Delete these records and all that hangs on them; returns (interactions deleted, a profile kept).
+
+    ``held`` maps records to interactions a legal obligation keeps (the
+    caller's policy): those stay as bare facts (no details, no channel) on
+    their record, reduced to an anchor without content or any way to find it,
+    and its profile stays restricted. Profiles left without records go.
+    """
+    profiles = {row.profile_id for row in for_ids(tx, select(source_record.c.profile_id).where(
+        source_record.c.id.in_(IDS)), record_ids)}  # fmt: skip
+    kept = [interaction_id for ids in held.values() for interaction_id in ids]
+    removed = sum(
+        tx.execute(
+            delete(interaction).where(interaction.c.source_record_id.in_(chunk), interaction.c.id.not_in(kept))
+        ).rowcount
+        for chunk in in_chunks(record_ids)
+    )
+    if kept:
+        tx.execute(update(interaction).where(interaction.c.id.in_(kept)).values(payload=b"", channel=None))
+    for chunk in in_chunks(record_ids):
+        tx.execute(delete(source_record).where(source_record.c.id.in_(chunk), source_record.c.id.not_in(list(held))))
+    for record_id in held:
+        _reduce_to_hold(tx, record_id)
+    return removed, _settle_profiles(tx, profiles)
+
+
+def is_held(tx: Connection, record_id: int) -> bool:
+    """A record already reduced to a legal hold (its content gone, purchases kept)."""
+    return tx.execute(select(source_record.c.payload).where(source_record.c.id == record_id)).scalar_one() == b""
+
+
+def _reduce_to_hold(tx: Connection, record_id: int) -> None:
+    """Keep the record only as the anchor of kept interactions: no content, no way to find it."""
+    for table, columns in dependents(source_record):
+        if table is not interaction:
+            tx.execute(delete(table).where(or_(*(column == record_id for column in columns))))
+    tx.execute(
+        update(source_record)
+        .where(source_record.c.id == record_id)
+        .values(record_digest=secrets.token_bytes(32), content_mac=secrets.token_bytes(32), payload=b"")
+    )
+
+
+def _settle_profiles(tx: Connection, profile_ids: set[int]) -> bool:
+    """Remove profiles left without records; restrict those that only hold kept interactions."""
+    kept = False
+    for profile_id in profile_ids:
+        left = list(
+            tx.execute(select(source_record.c.payload).where(source_record.c.profile_id == profile_id)).scalars()
+        )
+        if any(payload != b"" for payload in left):
+            continue
+        if not left:
+            tx.execute(delete(interaction).where(interaction.c.profile_id == profile_id))
+            tx.execute(delete(profile).where(profile.c.id == profile_id))
+        else:
+            kept = True
+            tx.execute(
+                update(profile)
+                .where(profile.c.id == profile_id)
+                .values(status="restricted", address_form="unknown", title=None, gender=None, language=None)
+            )
+    return kept

@@ -24,7 +24,7 @@ from cdp.bookkeeping import Bookkeeping
 from cdp.clock import now
 from cdp.config import Paths
 from cdp.engine import encrypted_engine, outside_transaction, probe
-from cdp.errors import NotAStore, SchemaOutdated, StoreBusy, StoreError
+from cdp.errors import N_, NotAStore, SchemaOutdated, StoreBusy, StoreError
 from cdp.keys import MasterKey
 from cdp.personal import PersonalData
 from cdp.schema import store_meta
@@ -37,7 +37,9 @@ BULK_CACHE_KIB = 524_288
 WAIT_SECONDS = 60.0
 NEW_KEYS = "new_keys"  # key in the connection's info: data keys made for its unit of work
 DESTROY = "keys_to_destroy"  # key in the connection's info: data keys to destroy as its unit of work commits
-BUSY = "The store is busy with a long task (such as a large import); please try again in a minute. Nothing was changed."
+BUSY = N_(
+    "The store is busy with a long task (such as a large import); please try again in a minute. Nothing was changed."
+)
 
 
 @dataclass
@@ -128,7 +130,7 @@ class Store:
         The keys go just before COMMIT, so a unit of work that fails half-way
         destroys nothing. The vault notes an erasure under way first; should
         the COMMIT itself then fail, the rows whose keys are gone are purged
-        by ``cdp.erasure.finish_interrupted`` when the store is next opened
+        by the erasure policy's replay (``Wiring.finish_erasures``) when the store is next opened
         (unreadable rows are left behind, never readable copies).
         """
         connection.info.setdefault(DESTROY, []).extend(key_ids)
@@ -264,11 +266,13 @@ def open_store(paths: Paths, master: MasterKey) -> Store:
     lock = locking.hold_shared(paths) if paths.store.exists() else None
     try:
         engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
-        probe(engine, paths.store, "store")
+        probe(engine, paths.store, N_("store"))
         store_id = _check_schema(engine, paths)
         vault = Vault.open(paths.vault, master)
         if vault.meta("store_id").decode() != store_id:
-            raise StoreError(f"The key vault {paths.vault} belongs to another store than {paths.store}.")
+            raise StoreError(
+                N_("The key vault {vault} belongs to another store than {store}."), vault=paths.vault, store=paths.store
+            )
         if vault.anchor() is None:
             with engine.connect() as connection:
                 vault.start_anchor(*audit.tail(connection))
@@ -306,7 +310,7 @@ def create_store(paths: Paths, master: MasterKey) -> Store:
     """Create a new store at the newest schema and its vault."""
     for path in (paths.store, paths.vault):
         if path.exists():
-            raise StoreError(f"{path} already exists; Kundenbild does not overwrite a store.")
+            raise StoreError(N_("{path} already exists; Kundenbild does not overwrite a store."), path=path)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     engine = encrypted_engine(paths.store, master.sqlcipher_key("store"))
     vault_engine = encrypted_engine(paths.vault, master.sqlcipher_key("vault"))
@@ -343,11 +347,15 @@ def lay_out(engine: Engine, vault_engine: Engine) -> Store:
 def _check_schema(engine: Engine, paths: Paths) -> str:
     revision = migrate.current(engine)
     if revision is None:
-        raise NotAStore(f"{paths.store} opens but holds no Kundenbild schema.")
+        raise NotAStore(N_("{path} opens but holds no Kundenbild schema."), path=paths.store)
     with engine.connect() as connection:
         meta = dict(connection.execute(select(store_meta.c.name, store_meta.c.value)).all())
     if meta.get("app") != APP_NAME:
-        raise NotAStore(f"{paths.store} opens but is not a Kundenbild store.")
+        raise NotAStore(N_("{path} opens but is not a Kundenbild store."), path=paths.store)
     if revision != migrate.head():
-        raise SchemaOutdated(f"The store {paths.store} is at schema {revision}; run 'cdp migrate' to upgrade it.")
+        raise SchemaOutdated(
+            N_("The store {store} is at schema {revision}; run 'cdp migrate' to upgrade it."),
+            store=paths.store,
+            revision=revision,
+        )
     return meta["store_id"]

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from cdp.audit import GENESIS, Anchor
 from cdp.clock import now as _now
 from cdp.engine import encrypted_engine, outside_transaction, probe
-from cdp.errors import NotAStore
+from cdp.errors import N_, NotAStore
 from cdp.keys import MasterKey
 from cdp.processes import is_running, this_process
 
@@ -53,7 +53,7 @@ class Vault:
     @classmethod
     def open(cls, path: Path, master: MasterKey) -> Vault:
         engine = encrypted_engine(path, master.sqlcipher_key("vault"))
-        probe(engine, path, "key vault")
+        probe(engine, path, N_("key vault"))
         vault = cls(engine)
         vault._check_version(path)
         return vault
@@ -83,7 +83,7 @@ class Vault:
         if version == 2:
             self._upgrade_to_3()
         elif version != VAULT_VERSION:
-            raise NotAStore(f"{path} is not a Kundenbild key vault (version {version}).")
+            raise NotAStore(N_("{path} is not a Kundenbild key vault (version {version})."), path=path, version=version)
 
     def _upgrade_to_2(self) -> None:
         """Version 2 keys and anchors the audit log; the anchor is started by the store (``start_anchor``)."""

@@ -17,7 +17,7 @@ import click
 
 from cdp import spreadsheet
 from cdp.cli import opened_store, wiring
-from cdp.errors import InvalidValue
+from cdp.errors import N_, InvalidValue
 from cdp.store import Store
 from consent import access, imports, ledger, retention, segments
 from consent import dsr as subject_requests  # the name dsr is the command group below
@@ -136,16 +136,18 @@ def _read_requester(text: str) -> dict:
         try:
             found = json.loads(text)
         except json.JSONDecodeError as error:
-            raise InvalidValue("requester", f"the JSON on standard input is broken at line {error.lineno}") from None
+            raise InvalidValue(
+                "requester", N_("the JSON on standard input is broken at line {line}"), line=error.lineno
+            ) from None
         if not isinstance(found, dict):
-            raise InvalidValue("requester", "expected a JSON object")
+            raise InvalidValue("requester", N_("expected a JSON object"))
         return found
     details = {}
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
             name, colon, value = line.partition(":")
             if not colon:
-                raise InvalidValue("requester", f"line {number} is not 'name: value'")
+                raise InvalidValue("requester", N_("line {line} is not 'name: value'"), line=number)
             details[name.strip().lower()] = value.strip()
     return details
 
@@ -223,7 +225,7 @@ def dsr_extend(request_id: int, reason: str) -> None:
 def dsr_export(request_id: int, file: Path) -> None:
     """Write the access archive (JSON, CSV, HTML report) of the confirmed profiles to FILE (.zip)."""
     if file.exists():
-        raise InvalidValue("file", f"{file} exists already; choose a new file name")
+        raise InvalidValue("file", N_("{file} exists already; choose a new file name"), file=file)
     store = store_of()
     request = subject_requests.ready(store, request_id)
     data = access.archive(store, request.subjects, request.requester.get("language", "de"))
@@ -296,7 +298,7 @@ def export_contacts(file: Path, purpose: str, channel: str) -> None:
     without an address for the channel are left out, and counted.
     """
     if file.exists():
-        raise InvalidValue("file", f"{file} exists already; choose a new file name")
+        raise InvalidValue("file", N_("{file} exists already; choose a new file name"), file=file)
     rows, audience = segments.contacts(store_of(), purpose, channel, ACTOR)
     columns = [*segments.COLUMNS, *segments.ADDRESS_OF[channel]]
     with file.open("w", newline="", encoding="utf-8") as handle:

@@ -19,11 +19,11 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from cdp import config, erasure, profiles
-from cdp.errors import InvalidValue, NotFound
+from cdp import config, profiles
+from cdp.errors import N_, InvalidValue, NotFound
 from cdp.ingest import AfterImport
 from cdp.store import Store
-from consent import deadlines, ledger, repository, retention
+from consent import deadlines, erasure, ledger, repository, retention
 from consent.errors import RequestNotReady
 
 KINDS = ("access", "portability", "erasure", "rectification", "restriction", "objection")
@@ -55,12 +55,12 @@ class Request:
 def open_request(store: Store, kind: str, requester: dict, received_on: date, actor: str) -> int:
     """Record a new request; its deadline is one month from receipt."""
     if kind not in KINDS:
-        raise InvalidValue("kind", f"expected one of {', '.join(KINDS)}")
+        raise InvalidValue("kind", N_("expected one of {choices}"), choices=", ".join(KINDS))
     if received_on > date.today():
-        raise InvalidValue("received_on", "a request cannot be received in the future")
+        raise InvalidValue("received_on", N_("a request cannot be received in the future"))
     details = {name: str(value).strip() for name, value in requester.items() if name in REQUESTER_FIELDS and value}
     if not any(details.get(name) for name in ("name", "email", "phone", "handle")):
-        raise InvalidValue("requester", "give at least a name, an email, a phone number or a handle")
+        raise InvalidValue("requester", N_("give at least a name, an email, a phone number or a handle"))
     with store.write() as tx:
         return repository.add_request(store, tx, kind, details, received_on, deadlines.due(received_on), actor)
 
@@ -103,14 +103,14 @@ def confirm_subject(store: Store, request_id: int, profile_id: int, actor: str) 
     with store.write() as tx:
         _open(store, tx, request_id)
         if not repository.profile_exists(tx, profile_id):
-            raise NotFound(f"There is no profile {profile_id}.")
+            raise NotFound(N_("There is no profile {profile_id}."), profile_id=profile_id)
         repository.add_subject(tx, request_id, profile_id, actor)
 
 
 def verify(store: Store, request_id: int, how: str, actor: str) -> None:
     """Record how the requester's identity was checked, and by whom."""
     if how not in VERIFICATION:
-        raise InvalidValue("how", f"expected one of {', '.join(VERIFICATION)}")
+        raise InvalidValue("how", N_("expected one of {choices}"), choices=", ".join(VERIFICATION))
     with store.write() as tx:
         _open(store, tx, request_id)
         repository.set_verified(tx, request_id, how, actor)
@@ -121,9 +121,9 @@ def extend(store: Store, request_id: int, reason: str, actor: str) -> date:
     with store.write() as tx:
         request = _open(store, tx, request_id)
         if request.extension_reason:
-            raise InvalidValue("extension", "this request was already extended")
+            raise InvalidValue("extension", N_("this request was already extended"))
         if not reason.strip():
-            raise InvalidValue("reason", "an extension needs its reason")
+            raise InvalidValue("reason", N_("an extension needs its reason"))
         due_on = deadlines.extended(request.received_on)
         repository.set_extension(tx, request_id, due_on, reason.strip(), actor)
     return due_on
@@ -144,9 +144,13 @@ def ready(store: Store, request_id: int) -> Request:
 def _ready(store: Store, tx: Connection, request_id: int) -> Request:
     request = _open(store, tx, request_id)
     if not request.verified_how:
-        raise RequestNotReady(f"Request {request_id}: the requester's identity has not been verified yet.")
+        raise RequestNotReady(
+            N_("Request {request_id}: the requester's identity has not been verified yet."), request_id=request_id
+        )
     if not request.subjects:
-        raise RequestNotReady(f"Request {request_id}: no profile has been confirmed as the requester's yet.")
+        raise RequestNotReady(
+            N_("Request {request_id}: no profile has been confirmed as the requester's yet."), request_id=request_id
+        )
     return request
 
 
@@ -194,7 +198,7 @@ def object_to_marketing(store: Store, request_id: int, actor: str) -> int:
 def _open(store: Store, tx: Connection, request_id: int) -> Request:
     request = _load(store, tx, request_id)
     if request.status != "open":
-        raise RequestNotReady(f"Request {request_id} is closed.")
+        raise RequestNotReady(N_("Request {request_id} is closed."), request_id=request_id)
     return request
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cdp import normalise
-from cdp.errors import FormatError, ImportRejected, InvalidValue
+from cdp.errors import N_, FormatError, ImportRejected, InvalidValue, Message
 from cdp.files import read_table
 from cdp.ingest import read_bytes
 from cdp.store import Store
@@ -46,14 +46,19 @@ def import_consent(
         raise ImportRejected(str(path), [(error.line, error.reason)]) from None
     mapping = _mapping(table.columns)
     if "email" not in mapping or ("status" not in mapping and status is None):
-        missing = "email column" if "email" not in mapping else "status column (or give --status)"
-        raise ImportRejected(str(path), [(1, f"found no {missing} among the columns {', '.join(table.columns)}")])
+        missing = (
+            Message(N_("email column")) if "email" not in mapping else Message(N_("status column (or give --status)"))
+        )
+        found = Message(
+            N_("found no {missing} among the columns {columns}"), missing=missing, columns=", ".join(table.columns)
+        )
+        raise ImportRejected(str(path), [(1, found)])
     rows, problems = [], []
     for line, values in table.rows:
         try:
             rows.append((line, _event(values, mapping, status)))
         except InvalidValue as error:
-            problems.append((line, f"{error.field}: {error.reason}"))
+            problems.append((line, error.message))
     digests = {row["email"]: store.personal.digest("email", row["email"]) for _, row in rows}
     # One unit of work: the records found, the events already there and the new ones agree.
     with store.write() as tx:
@@ -62,7 +67,7 @@ def import_consent(
         for line, row in rows:
             records = found.get(digests[row["email"]])
             if not records:
-                problems.append((line, "no contact has this email: import the contacts first"))
+                problems.append((line, Message(N_("no contact has this email: import the contacts first"))))
                 continue
             proof = {key: row[key] for key in ("confirmed_at", "text_version", "form") if row.get(key)}
             proof["file"] = path.name
@@ -91,7 +96,7 @@ def _event(values: dict[str, str], mapping: dict[str, str], status: str | None) 
     changed = _moment(values.get(mapping.get("changed_at", ""), ""), "changed_at")
     at = (changed if action == "withdrawn" else confirmed) or changed or confirmed
     if at is None:
-        raise InvalidValue("date", "each row needs the time of the opt-in or of the change")
+        raise InvalidValue("date", N_("each row needs the time of the opt-in or of the change"))
     return {"email": email, "action": action, "at": at, "confirmed_at": confirmed,
             "text_version": values.get(mapping.get("text_version", ""), "").strip(),
             "form": values.get(mapping.get("form", ""), "").strip()}  # fmt: skip
@@ -103,7 +108,7 @@ def _action(value: str) -> str:
         return "granted"
     if word in WITHDRAWN:
         return "withdrawn"
-    raise InvalidValue("status", "expected subscribed/unsubscribed (or angemeldet/abgemeldet, yes/no)")
+    raise InvalidValue("status", N_("expected subscribed/unsubscribed (or angemeldet/abgemeldet, yes/no)"))
 
 
 def _moment(value: str, field: str) -> str | None:

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from cdp import config
-from cdp.errors import InvalidValue, NotFound
+from cdp.errors import N_, InvalidValue, NotFound
 from cdp.store import Store
 from consent import repository
 
-DEFAULT_PURPOSES = ("newsletter", "personalised_offers", "sales_contact", "social_listening", "profiling")
 MARKETING = ("newsletter", "personalised_offers", "sales_contact")  # what an objection to direct marketing stops
 CHANNELS = ("email", "phone", "sms", "post", "social")
 BASES = ("consent", "contract", "legitimate_interest", "legal_obligation")
@@ -27,7 +26,7 @@ ACTIONS = ("granted", "withdrawn")
 
 def purposes() -> tuple[str, ...]:
     """The purposes this installation records consent for (``CDP_PURPOSES``)."""
-    return config.purposes() or DEFAULT_PURPOSES
+    return config.purposes()
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def check(purpose: str, channel: str, action: str, basis: str) -> None:
         ("legal_basis", basis, BASES),
     ):
         if value not in known:
-            raise InvalidValue(name, f"expected one of {', '.join(known)}")
+            raise InvalidValue(name, N_("expected one of {choices}"), choices=", ".join(known))
 
 
 def record(
@@ -87,7 +86,7 @@ def record(
 def _anchor(tx: Connection, profile_id: int) -> int:
     anchor = repository.anchor_record(tx, profile_id)
     if anchor is None:
-        raise NotFound(f"There is no profile {profile_id}.")
+        raise NotFound(N_("There is no profile {profile_id}."), profile_id=profile_id)
     return anchor
 
 

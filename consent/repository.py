@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
-from cdp.errors import NotFound
+from cdp.errors import N_, NotFound
 from cdp.personal import Place
 from cdp.schema import (
     audit_log,
@@ -199,7 +199,7 @@ def _request(store: Store, row, subjects: list[int]) -> dict:
 def request(store: Store, tx: Connection, request_id: int) -> dict:
     row = tx.execute(select(dsr_request).where(dsr_request.c.id == request_id)).first()
     if row is None:
-        raise NotFound(f"There is no request {request_id}.")
+        raise NotFound(N_("There is no request {request_id}."), request_id=request_id)
     subjects = tx.execute(
         select(dsr_subject.c.profile_id)
         .where(dsr_subject.c.request_id == request_id)
@@ -308,7 +308,7 @@ def set_restricted(tx: Connection, profile_id: int, restricted: bool, actor: str
         update(profile).where(profile.c.id == profile_id).values(status=status, updated_at=now())
     ).rowcount
     if not changed:
-        raise NotFound(f"There is no profile {profile_id}.")
+        raise NotFound(N_("There is no profile {profile_id}."), profile_id=profile_id)
     audit.record(tx, actor, f"profile.{status}", "profile", profile_id, {"request": request_id})
 
 

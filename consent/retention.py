@@ -17,10 +17,10 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from cdp import erasure, logs
-from cdp.errors import InvalidValue
+from cdp import logs
+from cdp.errors import N_, InvalidValue
 from cdp.store import Store
-from consent import repository
+from consent import erasure, repository
 from consent.deadlines import add_months
 
 BATCH = 5000  # one commit per batch: small enough to interrupt, large enough not to wait on fsync
@@ -56,11 +56,11 @@ def rules_in(tx: Connection) -> list[Rule]:
 
 def set_rule(store: Store, category: str, months: int, legal_reason: str, actor: str) -> None:
     if category not in CATEGORIES:
-        raise InvalidValue("category", f"expected one of {', '.join(CATEGORIES)}")
+        raise InvalidValue("category", N_("expected one of {choices}"), choices=", ".join(CATEGORIES))
     if not 1 <= months <= 1200:
-        raise InvalidValue("months", "expected 1 to 1200 months")
+        raise InvalidValue("months", N_("expected 1 to 1200 months"))
     if not legal_reason.strip():
-        raise InvalidValue("legal_reason", "every rule needs its legal reason")
+        raise InvalidValue("legal_reason", N_("every rule needs its legal reason"))
     with store.write() as tx:
         repository.set_retention_rule(tx, category, months, legal_reason.strip(), actor)
 

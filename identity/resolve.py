@@ -33,7 +33,7 @@ from sqlalchemy import Connection
 
 from cdp import audit, config
 from cdp import records as source_records
-from cdp.errors import NotFound
+from cdp.errors import N_, NotFound
 from cdp.personal import PersonalData
 from cdp.records import Record
 from cdp.store import Store
@@ -308,7 +308,7 @@ def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: s
         first = source_records.records_of_profiles(tx, [profile_id])
         second = source_records.records_of_profiles(tx, [other_profile_id])
         if not first or not second:
-            raise NotFound("One of the two profiles does not exist.")
+            raise NotFound(N_("One of the two profiles does not exist."))
         identity_store.decide(tx, [(first[0], second[0])], "join", actor)
     resolve_new(store, [*first, *second], actor)
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Select, and_, delete, func, insert, select
 
 from cdp import audit
 from cdp.clock import now
-from cdp.errors import NotOffered
+from cdp.errors import N_, NotOffered
 from cdp.personal import PersonalData
 from cdp.records import Record, add_profiles, current_profiles, move_to_profiles, records
 from cdp.schema import identifier, link_decision, profile, profile_link, review_pair, source_record, store_meta
@@ -301,7 +301,7 @@ def settle_review(tx: Connection, left: int, right: int, decision: str, actor: s
     low, high = sorted((left, right))
     pair = and_(review_pair.c.left_record_id == low, review_pair.c.right_record_id == high)
     if tx.execute(_offered(with_restricted).where(pair)).first() is None:
-        raise NotOffered("This pair is not waiting for a decision on the review queue; nothing was changed.")
+        raise NotOffered(N_("This pair is not waiting for a decision on the review queue; nothing was changed."))
     _decide(tx, low, high, decision, actor)
     tx.execute(delete(review_pair).where(pair))
 

@@ -9,15 +9,19 @@ purchases on a restore.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from cdp.cli import Wiring
 from cdp.store import Store
-from consent import retention
+from consent import erasure, retention
 from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app
+
+# The message catalogues of every layer (web pages, core and area errors); the web and the CLI render from them.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def legal_hold_since(store: Store) -> str | None:
@@ -25,15 +29,26 @@ def legal_hold_since(store: Store) -> str | None:
     return retention.cutoff(store, "purchases")
 
 
+def finish_erasures(store: Store) -> int:
+    """Finish an erasure a crash interrupted after its keys were destroyed."""
+    return erasure.finish_interrupted(store, legal_hold_since(store))
+
+
+def replay_erasures(store: Store, actor: str) -> int:
+    """Purge again, on a restored store, every record whose key was destroyed."""
+    return erasure.replay(store, actor, keep_purchases_since=legal_hold_since(store))
+
+
 def wiring() -> Wiring:
-    return Wiring(after_import=resolve_imported, resolve_all=resolve_all, legal_hold_since=legal_hold_since)
+    return Wiring(
+        after_import=resolve_imported,
+        resolve_all=resolve_all,
+        finish_erasures=finish_erasures,
+        replay_erasures=replay_erasures,
+        translations=TRANSLATIONS,
+    )
 
 
 def app(test_config: dict[str, Any] | None = None) -> Flask:
     """The web application with its hooks, for tests and WSGI servers other than ``cdp serve``."""
-    return create_app(app_hooks(wiring()) | (test_config or {}))
-
-
-def app_hooks(wired: Wiring) -> dict[str, Any]:
-    """The hooks of the web application, as its configuration carries them."""
-    return {"AFTER_IMPORT": wired.after_import, "LEGAL_HOLD_SINCE": wired.legal_hold_since}
+    return create_app({"WIRING": wiring(), **(test_config or {})})

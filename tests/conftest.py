@@ -12,6 +12,12 @@ from cdp.keys import create_key_file
 from cdp.store import Store, create_store
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in the test process speak English whatever this machine's locale (``config.language``)."""
+    monkeypatch.setenv("CDP_LANGUAGE", "en")
+
+
 @pytest.fixture
 def paths(tmp_path: Path) -> Paths:
     """A fresh, empty data folder."""

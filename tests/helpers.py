@@ -20,7 +20,8 @@ from cdp.store import Store
 def cdp_environment(data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a ``cdp`` process for ``data_dir``: no inherited CDP_ setting."""
     environ = {key: value for key, value in os.environ.items() if not key.startswith("CDP_")}
-    environ.update({"CDP_DATA_DIR": str(data_dir), "TMPDIR": str(data_dir.parent / "tmp")})
+    # English messages whatever this machine's locale; a test that wants German asks for it.
+    environ.update({"CDP_DATA_DIR": str(data_dir), "TMPDIR": str(data_dir.parent / "tmp"), "CDP_LANGUAGE": "en"})
     environ.update(env or {})
     (data_dir.parent / "tmp").mkdir(exist_ok=True)
     return environ

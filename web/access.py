@@ -13,10 +13,7 @@ from typing import TypeVar
 
 from flask import current_app, g, request
 
-from cdp.staff.roles import ALL_STAFF, ROLES
-
-# ALL_STAFF is offered here with the decorators, as most views allow every role.
-__all__ = ["ALL_STAFF", "PUBLIC", "PUBLIC_ENDPOINTS", "allow", "decision", "declared_roles", "public"]
+from cdp.staff.roles import ROLES
 
 View = TypeVar("View", bound=Callable)
 PUBLIC = "public"

@@ -11,14 +11,15 @@ import json
 import math
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
 
 from cdp import profiles
-from cdp.errors import FollowUpFailed, FormatError, ImportRejected
+from cdp.errors import FollowUpFailed, FormatError, ImportRejected, render
 from cdp.files import load_json
 from cdp.ingest import ImportResult, import_data
-from cdp.staff.roles import CUSTOMER_WORK
+from cdp.staff.roles import ALL_STAFF, CUSTOMER_WORK
 from consent import segments
-from web.access import ALL_STAFF, allow, public
+from web.access import allow, public
 from web.context import region, store
 from web.openapi import SPEC
 
@@ -95,7 +96,8 @@ def _ingest(kind: str):
     try:
         body = load_json(request.get_data(as_text=True))
     except FormatError as error:
-        abort(400, description=f"The body is not JSON Kundenbild can take: {error.reason}.")
+        reason = error.reason.render(_)
+        abort(400, description=_("The body is not JSON Kundenbild can take: %(reason)s.", reason=reason))
     source = request.args.get("source", "")
     if not isinstance(body, dict) or not isinstance(body.get("records"), list) or not body["records"]:
         abort(400, description='The body must be JSON like {"records": [{...}, ...]}.')
@@ -111,13 +113,13 @@ def _ingest(kind: str):
             kind=kind,
             region=region(),
             actor=g.user.name,
-            after_import=current_app.config["AFTER_IMPORT"],
+            after_import=current_app.config["WIRING"].after_import,
         )
     except ImportRejected as rejected:
-        problems = [{"record": line, "problem": reason} for line, reason in rejected.problems]
-        return jsonify({"error": {"status": 422, "message": "Nothing was imported.", "problems": problems}}), 422
+        problems = [{"record": line, "problem": render(reason, _)} for line, reason in rejected.problems]
+        return jsonify({"error": {"status": 422, "message": _("Nothing was imported."), "problems": problems}}), 422
     except FollowUpFailed as failed:
-        return jsonify({**_counts(failed.result), "follow_up": failed.message}), 201
+        return jsonify({**_counts(failed.result), "follow_up": failed.render(_)}), 201
     return jsonify(_counts(result)), 201
 
 

@@ -15,7 +15,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from cdp import config, erasure, logs
+from cdp import config, logs
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
 from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, security
@@ -27,16 +27,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = StoreInteger
     app.config.update(_defaults())
     app.config.update(test_config or {})
-    missing = {"AFTER_IMPORT", "LEGAL_HOLD_SINCE"} - set(app.config)
-    if missing:
-        raise RuntimeError(f"create_app needs its hooks {sorted(missing)} (see kundenbild.bootstrap).")
+    if "WIRING" not in app.config:
+        raise RuntimeError("create_app needs the WIRING of its hooks (see kundenbild.bootstrap).")
     store = app.config.get("STORE") or _open_configured_store()
-    erasure.finish_interrupted(store, app.config["LEGAL_HOLD_SINCE"](store))
+    app.config["WIRING"].finish_erasures(store)
     app.extensions["cdp_store"] = store
     app.secret_key = store.meta("web_secret", lambda: secrets.token_hex(32))
     app.config["CDP_LOGGER"] = logs.setup(app.config["LOG_DIR"], config.setting("CDP_LOG_LEVEL") or "INFO")
     security.configure_cookies(app)
     CSRFProtect(app)
+    # The catalogues are the program's, not the web's own: the wiring names their folder.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["WIRING"].translations))
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(i18n.template_helpers())
     blueprints = (auth, profiles, consent, review, dpo, dsr, api)

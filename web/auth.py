@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from cdp.staff import accounts, sessions, tokens
-from web.access import ALL_STAFF, allow, public
+from cdp.staff.roles import ALL_STAFF
+from web.access import allow, public
 from web.context import store
 from web.i18n import LANGUAGES
 

@@ -28,7 +28,7 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     port = port or config.whole_number("CDP_PORT", 1, 65535)
     threads = config.whole_number("CDP_THREADS", 1, 60)
     proxied = proxy_settings()
-    app = create_app({"AFTER_IMPORT": wiring().after_import, "LEGAL_HOLD_SINCE": wiring().legal_hold_since})
+    app = create_app({"WIRING": wiring()})
     store = app.extensions["cdp_store"]
     hours = config.whole_number("CDP_RETENTION_HOURS", 0, 24 * 366)
     stopping = threading.Event()

@@ -8,12 +8,14 @@ form posts and returns to the profile.
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from cdp import profiles
-from cdp.errors import InvalidValue
+from cdp.errors import N_, InvalidValue
+from cdp.staff.roles import ALL_STAFF
 from consent import ledger
 from web import errors
-from web.access import ALL_STAFF, allow
+from web.access import allow
 from web.context import actor, is_htmx, store
 
 blueprint = Blueprint("consent", __name__)
@@ -40,14 +42,14 @@ def record(profile_id: int):
     form = request.form
     error = None
     if not form.get("reason", "").strip():
-        error = InvalidValue("reason", "say why this is recorded").message
+        error = InvalidValue("reason", N_("say why this is recorded")).render(_)
     else:
         try:
             ledger.record(store(), profile_id, form.get("purpose", ""), form.get("channel", ""), form.get("action", ""),
                           actor=actor(), origin="staff", basis=form.get("basis", "consent"),
                           proof={"reason": form["reason"].strip()})  # fmt: skip
         except InvalidValue as invalid:
-            error = invalid.message
+            error = invalid.render(_)
     if is_htmx():
         return render_template("_consent.html", **panel(profile_id, error)), 422 if error else 200
     if error:

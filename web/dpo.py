@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from cdp import audit_view
 from cdp.errors import InvalidValue
@@ -39,7 +40,7 @@ def set_retention_rule(category: str):
         retention.set_rule(store(), category, request.form.get("months", 0, type=int),
                            request.form.get("legal_reason", ""), actor())  # fmt: skip
     except InvalidValue as error:
-        return render_template("retention.html", rules=retention.rules(store()), due=None, error=error.message), 422
+        return render_template("retention.html", rules=retention.rules(store()), due=None, error=error.render(_)), 422
     return redirect(url_for("dpo.retention_rules"))
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from cdp.errors import CdpError, InvalidValue
+from cdp.errors import N_, CdpError, InvalidValue
 from cdp.staff.roles import DPO_WORK
 from consent import access, dsr
 from web.access import allow
@@ -44,14 +45,14 @@ def create():
         details = {name: form.get(name, "") for name in dsr.REQUESTER_FIELDS}
         request_id = dsr.open_request(store(), form.get("kind", ""), details, received_on, actor())
     except ValueError:
-        return _form_error(InvalidValue("received_on", "expected a date"))
+        return _form_error(InvalidValue("received_on", N_("expected a date")))
     except CdpError as error:
         return _form_error(error)
     return redirect(url_for("dsr.show", request_id=request_id))
 
 
 def _form_error(error: CdpError):
-    return render_template("dsr_new.html", kinds=dsr.KINDS, error=error.message, form=request.form,
+    return render_template("dsr_new.html", kinds=dsr.KINDS, error=error.render(_), form=request.form,
                            today=date.today()), 422  # fmt: skip
 
 
@@ -113,7 +114,7 @@ def export(request_id: int):
 @allow(*DPO_WORK)
 def erase(request_id: int):
     if request.form.get("confirm") != "yes":
-        raise InvalidValue("confirm", "tick the box to confirm the erasure")
+        raise InvalidValue("confirm", N_("tick the box to confirm the erasure"))
     dsr.erase(store(), request_id, actor())
     return _back(request_id)
 
@@ -136,7 +137,7 @@ def object_to_marketing(request_id: int):
 @allow(*DPO_WORK)
 def rectify(request_id: int):
     field, value = request.form.get("field", ""), request.form.get("value", "")
-    dsr.rectify(store(), request_id, field, value, actor(), current_app.config["AFTER_IMPORT"])
+    dsr.rectify(store(), request_id, field, value, actor(), current_app.config["WIRING"].after_import)
     return _back(request_id)
 
 

@@ -2,6 +2,8 @@
 
 Users never see a traceback: unexpected errors are logged as a message-free
 crash record (``cdp.logs.crash_summary``) and answered with a generic page.
+A ``CdpError`` is shown in the reader's language: its template and
+parameters are rendered with Flask-Babel's ``gettext``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def respond(status: int, message: str | None = None):
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, lambda error: respond(400, _("The form had expired. Please try again.")))
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(CdpError, lambda error: respond(error.http_status, error.message))
+    app.register_error_handler(CdpError, lambda error: respond(error.http_status, error.render(_)))
     app.register_error_handler(Exception, _unexpected)
 
 

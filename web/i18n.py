@@ -119,15 +119,6 @@ REQUESTER_LABELS = {
     "language": _l("Language"),
     "note": _l("Note"),
 }
-REQUESTER_LABELS = {
-    "name": _l("Name"),
-    "email": _l("Email"),
-    "phone": _l("Phone"),
-    "handle": _l("Handle"),
-    "address": _l("Postal address"),
-    "language": _l("Language"),
-    "note": _l("Note"),
-}
 ACTION_LABELS = {"granted": _l("granted"), "withdrawn": _l("withdrawn")}
 RETENTION_LABELS = {
     "purchases": _l("Purchases"),

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from cdp import profiles
 from cdp.errors import InvalidValue
 from cdp.salutation import greeting
+from cdp.staff.roles import ALL_STAFF
 from identity import resolve
 from web import consent
-from web.access import ALL_STAFF, allow
+from web.access import allow
 from web.context import actor, is_htmx, region, store
 
 blueprint = Blueprint("profiles", __name__)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from cdp.profiles import SEES_RESTRICTED
+from cdp.staff.roles import ALL_STAFF
 from identity.resolve import review_queue, settle
-from web.access import ALL_STAFF, allow
+from web.access import allow
 from web.context import actor, is_htmx, store
 
 blueprint = Blueprint("review", __name__, url_prefix="/review")

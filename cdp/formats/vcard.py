@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from cdp.errors import FormatError
+from cdp.errors import N_, FormatError
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PROPERTY_NAME = re.compile(r"(?:[A-Za-z0-9_-]+\.)?([A-Za-z0-9_-]+)")
@@ -116,7 +116,7 @@ def read_vcards(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         found = True
         yield start, _card_fields(properties)
     if not found:
-        raise FormatError(None, "no vCard found")
+        raise FormatError(None, N_("no vCard found"))
 
 
 # Step 1 and 2: lines, cards, properties.
@@ -130,19 +130,21 @@ def _cards(text: str) -> Iterator[tuple[int, list[_Property]]]:
         marker = _card_marker(line)
         if marker == "BEGIN":
             if start is not None:
-                raise FormatError(number, f"BEGIN:VCARD inside the card starting at line {start} (missing END:VCARD?)")
+                raise FormatError(
+                    number, N_("BEGIN:VCARD inside the card starting at line {start} (missing END:VCARD?)"), start=start
+                )
             start, properties = number, []
         elif marker == "END":
             if start is None:
-                raise FormatError(number, "END:VCARD without a BEGIN:VCARD before it")
+                raise FormatError(number, N_("END:VCARD without a BEGIN:VCARD before it"))
             yield start, properties
             start = None
         elif start is None:
-            raise FormatError(number, "text outside a card (expected BEGIN:VCARD)")
+            raise FormatError(number, N_("text outside a card (expected BEGIN:VCARD)"))
         else:
             properties.append(_parse_property(number, line))
     if start is not None:
-        raise FormatError(start, f"card starting at line {start} has no END:VCARD")
+        raise FormatError(start, N_("card starting at line {start} has no END:VCARD"), start=start)
 
 
 def _content_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -193,12 +195,12 @@ def _is_quoted_printable(line: str) -> bool:
 def _parse_property(number: int, line: str) -> _Property:
     split = _split_at_colon(line)
     if split is None:
-        raise FormatError(number, "content line has no ':' between property name and value")
+        raise FormatError(number, N_("content line has no ':' between property name and value"))
     head, raw = split
     name, *params = _split_unquoted(head, ";")
     match = _PROPERTY_NAME.fullmatch(name.strip())
     if match is None:
-        raise FormatError(number, "content line has no valid property name before ':'")
+        raise FormatError(number, N_("content line has no valid property name before ':'"))
     return _Property(number, match.group(1).upper(), _parse_params(params), raw)
 
 
@@ -259,7 +261,7 @@ def _decode(prop: _Property, version: str) -> _Value | None:
 def _decode_quoted_printable(prop: _Property) -> str:
     text = prop.raw.rstrip().removesuffix("=")
     if _QP_BROKEN.search(text):
-        raise FormatError(prop.line, f"{prop.name}: invalid quoted-printable sequence")
+        raise FormatError(prop.line, N_("{property}: invalid quoted-printable sequence"), property=prop.name)
     charset = _charset(prop)
 
     def decoded(match: re.Match[str]) -> str:
@@ -268,9 +270,13 @@ def _decode_quoted_printable(prop: _Property) -> str:
     try:
         return _QP_BYTES.sub(decoded, text)
     except LookupError:
-        raise FormatError(prop.line, f"{prop.name}: the CHARSET parameter names no text encoding") from None
+        raise FormatError(
+            prop.line, N_("{property}: the CHARSET parameter names no text encoding"), property=prop.name
+        ) from None
     except ValueError:
-        raise FormatError(prop.line, f"{prop.name}: the value is not valid text in its CHARSET") from None
+        raise FormatError(
+            prop.line, N_("{property}: the value is not valid text in its CHARSET"), property=prop.name
+        ) from None
 
 
 def _charset(prop: _Property) -> str:
@@ -278,8 +284,11 @@ def _charset(prop: _Property) -> str:
     try:
         codecs.lookup(name)
     except (LookupError, ValueError):
-        reason = "the CHARSET parameter names an encoding Python does not know"
-        raise FormatError(prop.line, f"{prop.name}: {reason}") from None
+        raise FormatError(
+            prop.line,
+            N_("{property}: the CHARSET parameter names an encoding Python does not know"),
+            property=prop.name,
+        ) from None
     return name
 
 

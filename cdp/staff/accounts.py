@@ -23,7 +23,7 @@ from zxcvbn import zxcvbn
 
 from cdp import audit
 from cdp.clock import now
-from cdp.errors import CdpError, NotFound
+from cdp.errors import N_, CdpError, NotFound
 from cdp.schema import sign_in_attempt, user_account, web_session
 from cdp.staff.roles import ROLES
 from cdp.store import Store
@@ -74,7 +74,7 @@ def _user(row: Row) -> User:
 def check_role(role: str) -> None:
     """Refuse a role that is not one of ``ROLES``."""
     if role not in ROLES:
-        raise AccountError(f"Unknown role '{role}': expected one of {', '.join(ROLES)}.")
+        raise AccountError(N_("Unknown role '{role}': expected one of {choices}."), role=role, choices=", ".join(ROLES))
 
 
 def check_password_rules(password: str, name: str) -> None:
@@ -85,13 +85,18 @@ def check_password_rules(password: str, name: str) -> None:
     user's own name.
     """
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters (a phrase of several words is best).")
+        raise AccountError(
+            N_("A password needs at least {minimum} characters (a phrase of several words is best)."),
+            minimum=MIN_PASSWORD,
+        )
     if len(password) > MAX_PASSWORD:
-        raise AccountError(f"A password may have at most {MAX_PASSWORD} characters.")
+        raise AccountError(N_("A password may have at most {maximum} characters."), maximum=MAX_PASSWORD)
     if zxcvbn(password, user_inputs=[name, "kundenbild"])["score"] < MIN_STRENGTH:
         raise AccountError(
-            "This password is too easy to guess (a common password, a pattern, or made from the user name); "
-            "a phrase of several unrelated words is both strong and easy to remember."
+            N_(
+                "This password is too easy to guess (a common password, a pattern, or made from the user name); "
+                "a phrase of several unrelated words is both strong and easy to remember."
+            )
         )
 
 
@@ -165,13 +170,13 @@ def add_user(store: Store, name: str, role: str, password: str, actor: str) -> U
     """Create an account; the name must be new and the role known."""
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-        raise AccountError("A user name is 1–64 characters without spaces.")
+        raise AccountError(N_("A user name is 1–64 characters without spaces."))
     check_role(role)
     check_password_rules(password, name)
     password_hash = _hasher.hash(password)
     with store.write() as tx:
         if find_user(tx, name) is not None:
-            raise AccountError(f"There is already a user called '{name}'.")
+            raise AccountError(N_("There is already a user called '{name}'."), name=name)
         user_id = insert_user(tx, name, role, password_hash)
         audit.record(tx, actor, "user.add", "user", user_id, {"role": role})
     return User(user_id, name, role, None, False)
@@ -187,7 +192,7 @@ def disable_user(store: Store, name: str, actor: str) -> None:
     with store.write() as tx:
         row = find_user(tx, name)
         if row is None:
-            raise NotFound(f"There is no user called '{name}'.")
+            raise NotFound(N_("There is no user called '{name}'."), name=name)
         mark_disabled(tx, row.id)
         audit.record(tx, actor, "user.disable", "user", row.id)
 
@@ -214,7 +219,7 @@ def sign_in(store: Store, name: str, password: str, address: str) -> User:
             attempt = reserve_attempt(tx, name, address)
             row = find_user(tx, name)
     if limited:
-        raise SignInLimited("Too many failed sign-ins. Please wait a few minutes and try again.")
+        raise SignInLimited(N_("Too many failed sign-ins. Please wait a few minutes and try again."))
     ok = row is not None and row.disabled_at is None and _safe_verify(row.password_hash, password)
     if row is None or row.disabled_at is not None:
         _safe_verify(_DUMMY_HASH, password)
@@ -226,7 +231,7 @@ def sign_in(store: Store, name: str, password: str, address: str) -> User:
         else:
             audit.record(tx, "anonymous", "sign_in.failed")
     if not ok:
-        raise SignInFailed("The user name or the password is wrong.")
+        raise SignInFailed(N_("The user name or the password is wrong."))
     return _user(row)
 
 

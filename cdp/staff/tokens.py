@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
-from cdp.errors import NotFound
+from cdp.errors import N_, NotFound
 from cdp.schema import api_token
 from cdp.staff.accounts import AccountError, check_role, secret_hash
 from cdp.store import Store
@@ -76,7 +76,7 @@ def create_token(store: Store, name: str, role: str, actor: str) -> str:
     """A new token for ``role``; the only time its value is seen."""
     check_role(role)
     if not name.strip():
-        raise AccountError("A token needs a name that says what uses it, such as 'webshop'.")
+        raise AccountError(N_("A token needs a name that says what uses it, such as 'webshop'."))
     token = PREFIX + secrets.token_urlsafe(32)
     with store.write() as tx:
         token_id = insert_token(tx, name.strip(), role, secret_hash(token))
@@ -100,5 +100,5 @@ def list_tokens(store: Store) -> list[TokenInfo]:
 def revoke_token(store: Store, token_id: int, actor: str) -> None:
     with store.write() as tx:
         if not mark_revoked(tx, token_id):
-            raise NotFound(f"There is no token {token_id}.")
+            raise NotFound(N_("There is no token {token_id}."), token_id=token_id)
         audit.record(tx, actor, "token.revoke", "api_token", token_id)

@@ -220,7 +220,7 @@ def test_every_template_string_is_translated_to_german(tmp_path: Path) -> None:
         wanted = {
             message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id
         }
-    with (ROOT / "web/translations/de/LC_MESSAGES/messages.po").open("rb") as handle:
+    with (ROOT / "kundenbild/translations/de/LC_MESSAGES/messages.po").open("rb") as handle:
         catalogue = read_po(handle)
     translated = {
         message.id if isinstance(message.id, str) else message.id[0]

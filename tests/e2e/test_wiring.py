@@ -27,9 +27,9 @@ def test_a_core_command_run_without_the_wiring_fails_loudly(tmp_path: Path) -> N
 
 
 def test_the_web_application_needs_its_hook(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match=r"AFTER_IMPORT.*LEGAL_HOLD_SINCE"):
+    with pytest.raises(RuntimeError, match=r"WIRING"):
         create_app({"STORE": store, "LOG_DIR": tmp_path / "logs"})
-    assert bootstrap.app({"STORE": store, "LOG_DIR": tmp_path / "logs"}).config["AFTER_IMPORT"] is not None
+    assert bootstrap.app({"STORE": store, "LOG_DIR": tmp_path / "logs"}).config["WIRING"] == bootstrap.wiring()
 
 
 def test_cdp_offers_every_area_s_commands() -> None:

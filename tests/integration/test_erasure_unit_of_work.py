@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from cdp import erasure, profiles
+from cdp import profiles
 from cdp.config import Paths
 from cdp.ingest import import_file
 from cdp.keys import load_master_key
 from cdp.store import Store, open_store
-from consent import dsr
+from consent import dsr, erasure
 from tests.helpers import count_rows, opened_records, write_file
 
 CONTACTS = (

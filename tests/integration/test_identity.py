@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,10 +12,10 @@ from cdp import audit
 from cdp import records as source_records
 from cdp.config import Paths
 from cdp.ingest import import_file
-from cdp.keys import create_key_file
+from cdp.keys import create_key_file, load_master_key
 from cdp.personal import SealBroken
 from cdp.records import Record
-from cdp.store import Store, create_store
+from cdp.store import Store, create_store, open_store
 from identity import blocking_keys
 from identity import store as identity_store
 from identity.resolve import links_of, resolve_all, resolve_new, split_out
@@ -180,8 +181,8 @@ def _people_csv(count: int, seed: int) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """A store of 1,900 records, resolved once so that its match model is trained and stored."""
+def trained_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with a store of 1,900 records, resolved once so that its match model is trained; closed."""
     folder = tmp_path_factory.mktemp("trained")
     paths = Paths(folder / "data")
     opened = create_store(paths, create_key_file(paths.key_file))
@@ -189,6 +190,16 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     import_file(opened, write_file(folder, "shop.csv", shop), "shop")
     import_file(opened, write_file(folder, "nl.csv", newsletter), "newsletter")
     resolve_all(opened, actor="test")
+    opened.close()
+    return paths.data_dir
+
+
+@pytest.fixture
+def trained_store(trained_folder: Path, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the trained store of the test's own, so that what one test writes no other sees."""
+    paths = Paths(tmp_path / "trained")
+    shutil.copytree(trained_folder, paths.data_dir)
+    opened = open_store(paths, load_master_key(paths))
     yield opened
     opened.close()
 
