@@ -21,7 +21,7 @@ Also printed: peak RSS of this process and the size of the store files.
 Nothing is asserted.
 
 How: the store is built as ``bench/web_latency.py`` builds it (generated CSV
-through ``cdp.ingest.import_data``), or reused (``--reuse DIR``: built there
+through ``cdp.ingest.pipeline.import_data``), or reused (``--reuse DIR``: built there
 once if empty). Erasure and retention change the store, so with ``--reuse``
 they run on a copy in a temporary folder and the reused store stays as it was.
 
@@ -48,12 +48,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import exists, func, select
 from web_latency import FIRST_ORDER_AT, ORDER_SPAN_MINUTES, build_store, percentile
 
-from cdp import migrate, profiles
 from cdp.config import Paths
-from cdp.engine import encrypted_engine
-from cdp.keys import load_master_key
-from cdp.schema import interaction, profile
-from cdp.store import Store, open_store
+from cdp.profiles import unified as profiles
+from cdp.store import migrate
+from cdp.store.database import Store, open_store
+from cdp.store.engine import encrypted_engine
+from cdp.store.keys import load_master_key
+from cdp.store.schema import interaction, profile
 from consent import access, dsr, retention
 from consent.erasure import erase_profile
 

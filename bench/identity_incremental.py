@@ -30,10 +30,10 @@ from identity_data import generate
 from identity_quality import importable
 
 from cdp.config import Paths
-from cdp.ingest import import_data
-from cdp.keys import MasterKey
+from cdp.ingest.pipeline import import_data
 from cdp.records import profile_of_record, records_of_profiles
-from cdp.store import create_store, open_store
+from cdp.store.database import create_store, open_store
+from cdp.store.keys import MasterKey
 from identity import store as identity_store
 from identity.resolve import resolve_all, resolve_new
 

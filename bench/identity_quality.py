@@ -29,10 +29,10 @@ from identity_data import generate, score
 
 from cdp.config import Paths
 from cdp.errors import InvalidValue
-from cdp.fields import normalise_contact
-from cdp.ingest import import_data
-from cdp.keys import MasterKey
-from cdp.store import create_store
+from cdp.ingest.fields import normalise_contact
+from cdp.ingest.pipeline import import_data
+from cdp.store.database import create_store
+from cdp.store.keys import MasterKey
 from identity import store as identity_store
 from identity.resolve import resolve_all
 

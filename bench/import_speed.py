@@ -1,7 +1,7 @@
 """Import throughput: contact rows per second into the encrypted store vs plain SQLite.
 
 Both runs use the same generated rows and the same import path
-(``cdp.ingest.import_data``: decode, map, normalise, seal, hash, write); the
+(``cdp.ingest.pipeline.import_data``: decode, map, normalise, seal, hash, write); the
 only difference is whether the store and vault files are SQLCipher-encrypted.
 Each run is a fresh child process, so peak memory (max RSS) is its own.
 A third figure isolates the per-person field encryption: the time spent
@@ -26,10 +26,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cdp.config import Paths
-from cdp.engine import plain_engine
-from cdp.ingest import import_data
-from cdp.keys import MasterKey
-from cdp.store import create_store, lay_out
+from cdp.ingest.pipeline import import_data
+from cdp.store.database import create_store, lay_out
+from cdp.store.engine import plain_engine
+from cdp.store.keys import MasterKey
 
 FIRST = ["Max", "Anna", "Jürgen", "Zoë", "Lukas", "Sophie", "Hans", "Katharina", "William", "Emily", "Özlem", "Jens"]
 LAST = ["Müller", "Schmidt", "Weiß", "Schneider", "Fischer", "Meyer", "Smith", "Jones", "Brown", "Groß", "Becker"]

@@ -48,10 +48,10 @@ from web_latency import (
     survey,
 )
 
-from cdp import profiles
 from cdp.config import Paths, setting
-from cdp.keys import load_master_key
-from cdp.store import open_store
+from cdp.profiles import unified as profiles
+from cdp.store.database import open_store
+from cdp.store.keys import load_master_key
 
 KINDS = ("profile page", "search", "save du/Sie")
 

@@ -11,7 +11,7 @@ connections), for two scenarios:
   half full names.
 
 How: a store with N profiles and M purchases is built in a temporary folder
-(CSV bytes generated in memory, imported through ``cdp.ingest.import_data``),
+(CSV bytes generated in memory, imported through ``cdp.ingest.pipeline.import_data``),
 or reused (``--reuse DIR``), or made by ``cdp demo`` (``--demo``). A sales
 user is added and ``cdp serve`` runs on 127.0.0.1 with CDP_THREADS=8
 (``--server-threads``). A second process drives the load: a few client
@@ -53,14 +53,14 @@ from urllib.parse import quote, urlencode
 from faker.providers.person.de_DE import Provider as GermanNames
 from sqlalchemy import func, select
 
-from cdp import profiles
 from cdp.config import Paths
-from cdp.ingest import import_data
-from cdp.keys import create_key_file, load_master_key
+from cdp.ingest.pipeline import import_data
 from cdp.normalise import fold
-from cdp.schema import interaction, profile
+from cdp.profiles import unified as profiles
 from cdp.staff.accounts import AccountError, add_user
-from cdp.store import Store, create_store, open_store
+from cdp.store.database import Store, create_store, open_store
+from cdp.store.keys import create_key_file, load_master_key
+from cdp.store.schema import interaction, profile
 
 HOST = "127.0.0.1"
 USER = "bench-sales"

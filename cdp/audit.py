@@ -30,7 +30,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine, insert, select
 
 from cdp.clock import now
-from cdp.schema import audit_log
+from cdp.store.schema import audit_log
 
 GENESIS = "0" * 64
 PENDING = "audit_head"  # key in the connection's info: the last entry written in its transaction

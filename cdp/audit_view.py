@@ -7,9 +7,9 @@ import math
 from sqlalchemy import func, select
 
 from cdp import audit
-from cdp.profiles import Page
-from cdp.schema import audit_log
-from cdp.store import Store
+from cdp.profiles.unified import Page
+from cdp.store.database import Store
+from cdp.store.schema import audit_log
 
 PER_PAGE = 50
 

@@ -20,8 +20,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from cdp import audit_view, backup, config, logs, migrate, records
-from cdp.engine import encrypted_engine, probe
+from cdp import audit_view, config, logs, records
 from cdp.errors import (
     N_,
     AuditBroken,
@@ -33,12 +32,14 @@ from cdp.errors import (
     StoreNotFound,
     english,
 )
-from cdp.ingest import KINDS, AfterImport, ImportResult, import_file
-from cdp.keys import create_key_file, load_master_key
+from cdp.ingest.pipeline import KINDS, AfterImport, ImportResult, import_file
 from cdp.staff.accounts import add_user, disable_user, list_users
 from cdp.staff.roles import ROLES
 from cdp.staff.tokens import create_token, list_tokens, revoke_token
-from cdp.store import Store, create_store, open_store
+from cdp.store import backup, migrate
+from cdp.store.database import Store, create_store, open_store
+from cdp.store.engine import encrypted_engine, probe
+from cdp.store.keys import create_key_file, load_master_key
 
 
 @dataclass(frozen=True)

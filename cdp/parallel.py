@@ -7,7 +7,7 @@ between processes, never through files.
 Workers are started by a fork server, a clean process that has never opened
 a store or started a thread: forking a process that holds SQLite connections
 or threads is undefined behaviour and crashed at random. A worker that needs
-the store opens its own connections (``cdp.store.reopen``). Every worker
+the store opens its own connections (``cdp.store.database.reopen``). Every worker
 watches the process that started it and ends as soon as that one is gone, so
 a killed import or resolution leaves no worker behind.
 """
@@ -31,7 +31,7 @@ CHUNK = 2000
 # Imported once by the fork server, so that each worker starts with them: the core modules whose
 # functions workers run (``cdp.records``: ``map_records``'s reading). The module of a function an
 # area hands in is loaded by each worker as it unpickles the function; the core names no area's.
-PRELOAD = ["cdp.ingest", "cdp.records"]
+PRELOAD = ["cdp.ingest.pipeline", "cdp.records"]
 
 
 def worker_pool(

@@ -26,11 +26,11 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from cdp import parallel
 from cdp.clock import now
-from cdp.personal import PersonalData, Place
-from cdp.schema import dependents, derived_tables, identifier, interaction, profile, search_token, source_record
-from cdp.search import SearchIndex
-from cdp.sql import IDS, for_ids, in_chunks
-from cdp.store import Store, StoreSpec, bulk_insert, next_id, reopen
+from cdp.profiles.search import SearchIndex
+from cdp.store.database import Store, StoreSpec, bulk_insert, next_id, reopen
+from cdp.store.personal import PersonalData, Place
+from cdp.store.schema import dependents, derived_tables, identifier, interaction, profile, search_token, source_record
+from cdp.store.sql import IDS, for_ids, in_chunks
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def replace_content(
     """Seal ``content`` into ``record`` (a ``source_record`` row's mapping) and replace what is derived from it.
 
     Identifiers and search terms follow the new fields at once. Rows of the
-    other derived tables (``cdp.schema.DERIVED``, such as blocking keys) are
+    other derived tables (``cdp.store.schema.DERIVED``, such as blocking keys) are
     dropped; their owners make them again for records that lack them.
     ``old_fields`` are the fields as they were indexed.
     """

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select
 
 from cdp.clock import now
-from cdp.schema import identifier, source_record, suppression
-from cdp.sql import IDS, for_ids
+from cdp.store.schema import identifier, source_record, suppression
+from cdp.store.sql import IDS, for_ids
 
 
 def suppress_records(tx: Connection, record_ids: list[int], request_id: int | None) -> int:

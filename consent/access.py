@@ -15,9 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from cdp import profiles, spreadsheet
+from cdp import spreadsheet
 from cdp.clock import now
-from cdp.store import Store
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store
 from consent import ledger, retention
 
 RECIPIENTS = {

@@ -18,7 +18,7 @@ import click
 from cdp import spreadsheet
 from cdp.cli import opened_store, wiring
 from cdp.errors import N_, InvalidValue
-from cdp.store import Store
+from cdp.store.database import Store
 from consent import access, imports, ledger, retention, segments
 from consent import dsr as subject_requests  # the name dsr is the command group below
 

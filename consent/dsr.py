@@ -19,10 +19,11 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from cdp import config, profiles
+from cdp import config
 from cdp.errors import N_, InvalidValue, NotFound
-from cdp.ingest import AfterImport
-from cdp.store import Store
+from cdp.ingest.pipeline import AfterImport
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store
 from consent import deadlines, erasure, ledger, repository, retention
 from consent.errors import RequestNotReady
 
@@ -87,7 +88,7 @@ def inbox(store: Store, include_closed: bool = False) -> list[Request]:
 def candidates(store: Store, request_id: int) -> list[profiles.Profile]:
     """Profiles that match the requester's email, phone, handle or name, for the DPO to confirm.
 
-    ``cdp.profiles.search`` reads in units of its own, after the request's.
+    ``cdp.profiles.unified.search`` reads in units of its own, after the request's.
     """
     details = load(store, request_id).requester
     region = config.default_region()

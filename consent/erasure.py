@@ -22,8 +22,8 @@ from sqlalchemy import Connection, select
 
 from cdp import audit, records, suppression
 from cdp.errors import N_, NotFound
-from cdp.schema import interaction, source_record
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.schema import interaction, source_record
 
 
 @dataclass(frozen=True)

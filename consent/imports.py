@@ -16,9 +16,10 @@ from pathlib import Path
 
 from cdp import normalise
 from cdp.errors import N_, FormatError, ImportRejected, InvalidValue, Message
-from cdp.files import read_table
-from cdp.ingest import read_bytes
-from cdp.store import Store
+from cdp.ingest import columns
+from cdp.ingest.files import read_table
+from cdp.ingest.pipeline import read_bytes
+from cdp.store.database import Store
 from consent import ledger, repository
 
 COLUMNS = {
@@ -30,6 +31,7 @@ COLUMNS = {
     "text_version": ("text_version", "consent_text", "einwilligungstext", "textversion"),
     "form": ("form", "formular", "signup_source", "anmeldeformular"),
 }  # fmt: skip
+KNOWN = columns.lookup(COLUMNS)
 GRANTED = {"subscribed", "angemeldet", "aktiv", "active", "yes", "ja", "1", "true", "opt-in", "confirmed", "bestätigt"}
 WITHDRAWN = {"unsubscribed", "abgemeldet", "inaktiv", "inactive", "no", "nein", "0", "false", "opt-out", "cleaned",
              "abgelehnt", "gelöscht", "deleted"}  # fmt: skip
@@ -80,13 +82,9 @@ def import_consent(
     return {"rows": len(rows), "events": len(fresh), "unchanged": len(events) - len(fresh)}
 
 
-def _mapping(columns: list[str]) -> dict[str, str]:
-    found = {}
-    for name, spellings in COLUMNS.items():
-        for column in columns:
-            if column.strip().casefold() in spellings and name not in found:
-                found[name] = column
-    return found
+def _mapping(headers: list[str]) -> dict[str, str]:
+    """``{field: column}``: each field's first column."""
+    return {name: column for column, name in columns.first_columns(headers, KNOWN, {}).items()}
 
 
 def _event(values: dict[str, str], mapping: dict[str, str], status: str | None) -> dict:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from cdp import config
 from cdp.errors import N_, InvalidValue, NotFound
-from cdp.store import Store
+from cdp.store.database import Store
 from consent import repository
 
 MARKETING = ("newsletter", "personalised_offers", "sales_contact")  # what an objection to direct marketing stops

@@ -18,8 +18,9 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from cdp import audit
 from cdp.clock import now
 from cdp.errors import N_, NotFound
-from cdp.personal import Place
-from cdp.schema import (
+from cdp.store.database import Store, next_id
+from cdp.store.personal import Place
+from cdp.store.schema import (
     audit_log,
     consent_event,
     dsr_request,
@@ -30,8 +31,7 @@ from cdp.schema import (
     retention_rule,
     source_record,
 )
-from cdp.sql import in_chunks
-from cdp.store import Store, next_id
+from cdp.store.sql import in_chunks
 
 
 def anchor_record(tx: Connection, profile_id: int) -> int | None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from cdp import logs
 from cdp.errors import N_, InvalidValue
-from cdp.store import Store
+from cdp.store.database import Store
 from consent import erasure, repository
 from consent.deadlines import add_months
 

@@ -8,8 +8,8 @@ left out and why.
 
 from __future__ import annotations
 
-from cdp import profiles
-from cdp.store import Store
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store
 from consent import ledger, repository
 
 ADDRESS_OF = {
@@ -28,7 +28,7 @@ def contacts(
     """One row per person who may be contacted for ``purpose`` by ``channel``, and the audience behind it.
 
     People without an address for the channel are left out too ("no address").
-    The audience is one read unit, the profiles another (``cdp.profiles.load_many``
+    The audience is one read unit, the profiles another (``cdp.profiles.unified.load_many``
     opens its own), the audit entry of the export a write unit of its own.
     """
     audience = ledger.audience(store, profile_ids, purpose, channel)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from cdp.ingest import AfterImport, ImportResult, import_data
-from cdp.store import Store
+from cdp.ingest.pipeline import AfterImport, ImportResult, import_data
+from cdp.store.database import Store
 from demo.activity import Activity
 from demo.exports import DemoFile, Row, encode
 from demo.people import Inventor, Person

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, delete, func, select
 
-from cdp.personal import PersonalData
-from cdp.schema import blocking_key, source_record
-from cdp.sql import IDS, for_ids
+from cdp.store.personal import PersonalData
+from cdp.store.schema import blocking_key, source_record
+from cdp.store.sql import IDS, for_ids
 from identity.store import meta, set_meta
 
 Key = tuple[int, str]  # (rule number, the rule's values joined)

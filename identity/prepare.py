@@ -24,7 +24,7 @@ from functools import partial
 import pyarrow as pa
 
 from cdp.records import Record, map_records
-from cdp.store import Store
+from cdp.store.database import Store
 from identity import blocking_keys
 from identity import model as match_model
 

@@ -34,9 +34,9 @@ from sqlalchemy import Connection
 from cdp import audit, config
 from cdp import records as source_records
 from cdp.errors import N_, NotFound
-from cdp.personal import PersonalData
 from cdp.records import Record
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.personal import PersonalData
 from identity import blocking_keys, compare
 from identity import model as match_model
 from identity import store as identity_store

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, Select, and_, delete, func, insert, select
 from cdp import audit
 from cdp.clock import now
 from cdp.errors import N_, NotOffered
-from cdp.personal import PersonalData
 from cdp.records import Record, add_profiles, current_profiles, move_to_profiles, records
-from cdp.schema import identifier, link_decision, profile, profile_link, review_pair, source_record, store_meta
-from cdp.sql import IDS, for_ids
-from cdp.store import bulk_insert
+from cdp.store.database import bulk_insert
+from cdp.store.personal import PersonalData
+from cdp.store.schema import identifier, link_decision, profile, profile_link, review_pair, source_record, store_meta
+from cdp.store.sql import IDS, for_ids
 
 
 @dataclass(frozen=True)

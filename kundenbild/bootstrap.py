@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 
 from cdp.cli import Wiring
-from cdp.store import Store
+from cdp.store.database import Store
 from consent import erasure, retention
 from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app

@@ -6,7 +6,7 @@ The connection (already keyed for SQLCipher) arrives in
 
 from alembic import context
 
-from cdp.schema import metadata
+from cdp.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

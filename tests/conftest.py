@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cdp.config import Paths
-from cdp.keys import create_key_file
-from cdp.store import Store, create_store
+from cdp.store.database import Store, create_store
+from cdp.store.keys import create_key_file
 
 
 @pytest.fixture(autouse=True)

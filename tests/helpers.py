@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cdp.config import Paths
-from cdp.personal import Place
-from cdp.schema import source_record
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.personal import Place
+from cdp.store.schema import source_record
 
 
 def cdp_environment(data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:

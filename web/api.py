@@ -1,22 +1,21 @@
 """The JSON API under /api/v1 for integrations, with bearer tokens.
 
-Records pushed here go through the same ingestion path as file imports
-(``cdp.ingest.import_data`` with JSON Lines), so they are normalised,
-checked all-or-nothing and sealed the same way.
+Records pushed here go through the one import pipeline, as a table of their
+own (``cdp.ingest.pipeline.import_records``), so they are normalised,
+checked all-or-nothing and sealed like a file's rows.
 """
 
 from __future__ import annotations
 
-import json
 import math
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from cdp import profiles
 from cdp.errors import FollowUpFailed, FormatError, ImportRejected, render
-from cdp.files import load_json
-from cdp.ingest import ImportResult, import_data
+from cdp.ingest.files import load_json
+from cdp.ingest.pipeline import ImportResult, import_records
+from cdp.profiles import unified as profiles
 from cdp.staff.roles import ALL_STAFF, CUSTOMER_WORK
 from consent import segments
 from web.access import allow, public
@@ -103,12 +102,10 @@ def _ingest(kind: str):
         abort(400, description='The body must be JSON like {"records": [{...}, ...]}.')
     if not all(isinstance(record, dict) for record in body["records"]):
         abort(400, description="Each record must be a JSON object.")
-    lines = "\n".join(json.dumps(record, ensure_ascii=False) for record in body["records"])
     try:
-        result = import_data(
+        result = import_records(
             store(),
-            "request.jsonl",
-            lines.encode(),
+            body["records"],
             source,
             kind=kind,
             region=region(),

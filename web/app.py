@@ -16,8 +16,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 from cdp import config, logs
-from cdp.keys import load_master_key
-from cdp.store import Store, open_store
+from cdp.store.database import Store, open_store
+from cdp.store.keys import load_master_key
 from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, security
 
 

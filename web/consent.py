@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cdp import profiles
 from cdp.errors import N_, InvalidValue
+from cdp.profiles import unified as profiles
 from cdp.staff.roles import ALL_STAFF
 from consent import ledger
 from web import errors

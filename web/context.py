@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from cdp.store import Store
+from cdp.store.database import Store
 
 
 def store() -> Store:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cdp import profiles
 from cdp.errors import InvalidValue
-from cdp.salutation import greeting
+from cdp.profiles import unified as profiles
+from cdp.profiles.salutation import greeting
 from cdp.staff.roles import ALL_STAFF
 from identity import resolve
 from web import consent

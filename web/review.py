@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from cdp.profiles import SEES_RESTRICTED
+from cdp.profiles.unified import SEES_RESTRICTED
 from cdp.staff.roles import ALL_STAFF
 from identity.resolve import review_queue, settle
 from web.access import allow

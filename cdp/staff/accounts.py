@@ -24,9 +24,9 @@ from zxcvbn import zxcvbn
 from cdp import audit
 from cdp.clock import now
 from cdp.errors import N_, CdpError, NotFound
-from cdp.schema import sign_in_attempt, user_account, web_session
 from cdp.staff.roles import ROLES
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.schema import sign_in_attempt, user_account, web_session
 
 MIN_PASSWORD = 12
 # zxcvbn's score from 0 (guessed at once) to 4; 3 resists an offline attack on a slow hash such as Argon2id.

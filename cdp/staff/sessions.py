@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from cdp.clock import now
-from cdp.schema import user_account, web_session
 from cdp.staff.accounts import User, secret_hash
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.schema import user_account, web_session
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)

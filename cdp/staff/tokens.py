@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Row, insert, select, update
 from cdp import audit
 from cdp.clock import now
 from cdp.errors import N_, NotFound
-from cdp.schema import api_token
 from cdp.staff.accounts import AccountError, check_role, secret_hash
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.schema import api_token
 
 PREFIX = "kb_"
 

@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp import profiles
-from cdp.ingest import import_data
+from cdp.ingest.pipeline import import_data
+from cdp.profiles import unified as profiles
 from cdp.staff.accounts import add_user
 from cdp.staff.roles import ROLES
-from cdp.store import Store
+from cdp.store.database import Store
 from kundenbild.bootstrap import app as create_app
 
 PASSWORD = "correct horse battery staple"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from cdp import profiles
 from cdp.config import Paths
-from cdp.keys import create_key_file
-from cdp.store import create_store
+from cdp.profiles import unified as profiles
+from cdp.store.database import create_store
+from cdp.store.keys import create_key_file
 from tests.e2e.conftest import PASSWORD, seed
 from tests.helpers import served
 

@@ -11,13 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from cdp import audit, profiles
+from cdp import audit
 from cdp.config import Paths
-from cdp.engine import encrypted_engine
 from cdp.errors import StoreBusy
-from cdp.keys import load_master_key
-from cdp.schema import audit_log
-from cdp.store import Store, open_store
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store, open_store
+from cdp.store.engine import encrypted_engine
+from cdp.store.keys import load_master_key
+from cdp.store.schema import audit_log
 from tests.e2e.conftest import csrf_token, profile_id, sign_in
 
 

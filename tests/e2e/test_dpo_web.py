@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp import profiles
+from cdp.profiles import unified as profiles
 from cdp.staff.tokens import create_token
 from consent import ledger
 from tests.e2e.conftest import csrf_token, profile_id, sign_in

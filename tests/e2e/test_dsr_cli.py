@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 from cdp.config import Paths
-from cdp.keys import load_master_key
-from cdp.store import open_store
+from cdp.store.database import open_store
+from cdp.store.keys import load_master_key
 from tests.helpers import run_cdp, write_file
 
 CONTACTS = "ID;Vorname;Nachname;E-Mail\nK1;Anna;Albrecht;anna@example.org\nK2;Bernd;Brandt;bernd@example.org\n"

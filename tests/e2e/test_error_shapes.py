@@ -34,7 +34,6 @@ import web
 from cdp import config, normalise
 from cdp.cli import CdpGroup
 from cdp.config import Paths
-from cdp.engine import probe
 from cdp.errors import (
     N_,
     AuditBroken,
@@ -56,12 +55,13 @@ from cdp.errors import (
     StoreNotFound,
     WrongKey,
 )
-from cdp.files import read_table
-from cdp.keys import create_key_file
-from cdp.personal import SealBroken
+from cdp.ingest.files import read_table
 from cdp.staff import accounts
 from cdp.staff.tokens import create_token
-from cdp.store import BUSY, create_store
+from cdp.store.database import BUSY, create_store
+from cdp.store.engine import probe
+from cdp.store.keys import create_key_file
+from cdp.store.personal import SealBroken
 from consent.errors import RequestNotReady
 from kundenbild import bootstrap
 from tests.helpers import run_cdp

@@ -8,11 +8,11 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp import profiles
 from cdp.config import Paths
-from cdp.keys import load_master_key
+from cdp.profiles import unified as profiles
 from cdp.staff.tokens import create_token
-from cdp.store import open_store
+from cdp.store.database import open_store
+from cdp.store.keys import load_master_key
 from consent import dsr
 from identity.resolve import MODEL
 from tests.helpers import count_rows, run_cdp, write_file

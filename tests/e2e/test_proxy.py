@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cdp.config import Paths
-from cdp.keys import create_key_file
-from cdp.store import create_store
+from cdp.store.database import create_store
+from cdp.store.keys import create_key_file
 from tests.e2e.conftest import PASSWORD, seed
 from tests.helpers import run_cdp, served
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cdp import locking
 from cdp.config import Paths
 from cdp.errors import StoreInUse
-from cdp.keys import load_master_key
-from cdp.store import open_store
+from cdp.store import locking
+from cdp.store.database import open_store
+from cdp.store.keys import load_master_key
 from tests.helpers import run_cdp, served
 
 

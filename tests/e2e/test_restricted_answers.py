@@ -6,8 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from cdp.schema import audit_log
 from cdp.staff.tokens import create_token
+from cdp.store.schema import audit_log
 from consent import repository
 from tests.e2e.conftest import profile_id, sign_in
 

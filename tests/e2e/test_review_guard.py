@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from cdp.schema import audit_log, link_decision
+from cdp.store.schema import audit_log, link_decision
 from consent import repository
 from identity.resolve import profile_of_record
 from tests.e2e.conftest import csrf_token, sign_in

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cdp import profiles
+from cdp.profiles import unified as profiles
 from cdp.records import Record, records
 from cdp.staff.accounts import disable_user
 from cdp.staff.tokens import create_token

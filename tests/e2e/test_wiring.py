@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cdp.cli import Wiring, main
-from cdp.store import Store
+from cdp.store.database import Store
 from kundenbild import bootstrap
 from kundenbild.cli import command
 from web.app import create_app

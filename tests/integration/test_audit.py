@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cdp import audit, audit_view, backup
+from cdp import audit, audit_view
 from cdp.config import Paths
-from cdp.keys import load_master_key
-from cdp.schema import audit_log
-from cdp.store import Store, open_store
+from cdp.store import backup
+from cdp.store.database import Store, open_store
+from cdp.store.keys import load_master_key
+from cdp.store.schema import audit_log
 
 
 def _write_entries(store: Store, count: int) -> None:

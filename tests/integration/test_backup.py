@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 
-from cdp import migrate
-from cdp.backup import backup, restore
 from cdp.config import Paths
-from cdp.engine import SQLITE_MAGIC, encrypted_engine
 from cdp.errors import CdpError, StoreError, StoreNotFound, WrongKey
-from cdp.ingest import import_file
-from cdp.keys import MasterKey, read_key_file
-from cdp.store import Store, create_store
-from cdp.vault import Vault
+from cdp.ingest.pipeline import import_file
+from cdp.store import migrate
+from cdp.store.backup import backup, restore
+from cdp.store.database import Store, create_store
+from cdp.store.engine import SQLITE_MAGIC, encrypted_engine
+from cdp.store.keys import MasterKey, read_key_file
+from cdp.store.vault import Vault
 from tests.helpers import count_rows, opened_records, write_file
 
 CONTACTS = (

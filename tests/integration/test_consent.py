@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cdp import profiles
 from cdp.errors import InvalidValue
-from cdp.ingest import import_file
+from cdp.ingest.pipeline import import_file
+from cdp.profiles import unified as profiles
 from cdp.records import records
-from cdp.schema import blocking_key, source_record
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.schema import blocking_key, source_record
 from consent import access, dsr, ledger, repository, retention, segments
 from consent.errors import RequestNotReady
 from identity.resolve import resolve_all, resolve_new

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdp import profiles
 from cdp.errors import ImportRejected
-from cdp.ingest import import_file
-from cdp.store import Store
+from cdp.ingest.pipeline import import_file
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store
 from consent import ledger
 from consent.imports import GRANTED, WITHDRAWN, _action, import_consent
 from tests.helpers import write_file

@@ -19,9 +19,9 @@ import textwrap
 import time
 
 from cdp.config import Paths
-from cdp.ingest import import_data
-from cdp.keys import create_key_file, load_master_key
-from cdp.store import create_store, open_store
+from cdp.ingest.pipeline import import_data
+from cdp.store.database import create_store, open_store
+from cdp.store.keys import create_key_file, load_master_key
 from tests.helpers import opened_records
 
 BATCH = 50
@@ -30,9 +30,9 @@ CHILD = textwrap.dedent(
     import sys
     from pathlib import Path
     from cdp.config import Paths
-    from cdp.ingest import import_data
-    from cdp.keys import load_master_key
-    from cdp.store import open_store
+    from cdp.ingest.pipeline import import_data
+    from cdp.store.keys import load_master_key
+    from cdp.store.database import open_store
 
     paths = Paths(Path(sys.argv[1]))
     store = open_store(paths, load_master_key(paths))
@@ -111,8 +111,8 @@ HOLDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from cdp.config import Paths
-    from cdp.keys import load_master_key
-    from cdp.store import open_store
+    from cdp.store.keys import load_master_key
+    from cdp.store.database import open_store
 
     store = open_store(Paths(Path(sys.argv[1])), load_master_key(Paths(Path(sys.argv[1]))))
     with store.write() as connection:

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from cdp.config import Paths
-from cdp.keys import create_key_file
-from cdp.personal import Place
-from cdp.schema import interaction, source_record
-from cdp.store import Store, create_store
+from cdp.store.database import Store, create_store
+from cdp.store.keys import create_key_file
+from cdp.store.personal import Place
+from cdp.store.schema import interaction, source_record
 from demo.exports import encode
 from demo.loader import Demo, build_demo, generate
 from demo.words import CONTACT_SOURCES

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, or_, select
 
-from cdp import backup, profiles
-from cdp.engine import encrypted_engine
-from cdp.ingest import import_file
-from cdp.schema import dependents, derived_tables, source_record
-from cdp.store import Store
+from cdp.ingest.pipeline import import_file
+from cdp.profiles import unified as profiles
+from cdp.store import backup
+from cdp.store.database import Store
+from cdp.store.engine import encrypted_engine
+from cdp.store.schema import dependents, derived_tables, source_record
 from consent import erasure, ledger
 from identity import store as identity_store
 from identity.resolve import resolve_all

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from cdp import backup, profiles
 from cdp.config import Paths
-from cdp.ingest import import_file
-from cdp.keys import load_master_key
-from cdp.personal import Place
+from cdp.ingest.pipeline import import_file
+from cdp.profiles import unified as profiles
 from cdp.records import rebuild_search_terms, records_of_profiles
-from cdp.store import Store
+from cdp.store import backup
+from cdp.store.database import Store
+from cdp.store.keys import load_master_key
+from cdp.store.personal import Place
 from consent import dsr, erasure, ledger
 from identity.resolve import resolve_all
 from tests.helpers import count_rows, opened_records, write_file

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from cdp import profiles
 from cdp.config import Paths
-from cdp.ingest import import_file
-from cdp.keys import load_master_key
-from cdp.store import Store, open_store
+from cdp.ingest.pipeline import import_file
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store, open_store
+from cdp.store.keys import load_master_key
 from consent import dsr, erasure
 from tests.helpers import count_rows, opened_records, write_file
 

@@ -11,11 +11,11 @@ import pytest
 from cdp import audit
 from cdp import records as source_records
 from cdp.config import Paths
-from cdp.ingest import import_file
-from cdp.keys import create_key_file, load_master_key
-from cdp.personal import SealBroken
+from cdp.ingest.pipeline import import_file
 from cdp.records import Record
-from cdp.store import Store, create_store, open_store
+from cdp.store.database import Store, create_store, open_store
+from cdp.store.keys import create_key_file, load_master_key
+from cdp.store.personal import SealBroken
 from identity import blocking_keys
 from identity import store as identity_store
 from identity.resolve import links_of, resolve_all, resolve_new, split_out

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cdp.errors import ImportRejected
-from cdp.ingest import import_file
-from cdp.store import Store
+from cdp.ingest.pipeline import import_file
+from cdp.store.database import Store
 from tests.helpers import count_rows, opened_records, write_file
 
 GERMAN_CSV = (

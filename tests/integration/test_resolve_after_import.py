@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from cdp.ingest import import_data
+from cdp.ingest.pipeline import import_data
 from cdp.records import records
-from cdp.schema import audit_log
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.schema import audit_log
 from identity import resolve
 
 CONTACTS = "ID;Vorname;Nachname;E-Mail\n" + "".join(

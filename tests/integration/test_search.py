@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cdp import profiles
-from cdp.ingest import import_file
-from cdp.store import Store
+from cdp.ingest.pipeline import import_file
+from cdp.profiles import unified as profiles
+from cdp.store.database import Store
 from tests.helpers import write_file
 
 CONTACTS = (

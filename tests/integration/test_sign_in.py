@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cdp.staff import accounts
-from cdp.store import Store
+from cdp.store.database import Store
 
 PASSWORD = "a correct and long password"
 

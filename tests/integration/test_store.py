@@ -9,14 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, text
 
-from cdp import migrate
 from cdp.config import Paths
-from cdp.engine import SQLITE_MAGIC, encrypted_engine
 from cdp.errors import NotAStore, SchemaOutdated, WrongKey
-from cdp.keys import MasterKey, create_key_file, load_master_key
-from cdp.personal import Place, SealBroken
-from cdp.schema import metadata, profile
-from cdp.store import Store, create_store, open_store
+from cdp.store import migrate
+from cdp.store.database import Store, create_store, open_store
+from cdp.store.engine import SQLITE_MAGIC, encrypted_engine
+from cdp.store.keys import MasterKey, create_key_file, load_master_key
+from cdp.store.personal import Place, SealBroken
+from cdp.store.schema import metadata, profile
 
 
 def test_store_and_vault_files_are_not_plain_sqlite(store: Store, paths: Paths) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from cdp.bookkeeping import Bookkeeping
 from cdp.errors import StoreBusy
+from cdp.store.bookkeeping import Bookkeeping
 
 
 class Recorder:

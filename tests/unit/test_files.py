@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cdp.errors import FormatError
-from cdp.files import decode, load_json, read_csv, read_json_lines, sniff_delimiter
+from cdp.ingest.files import decode, load_json, read_csv, read_json_lines, sniff_delimiter
 
 cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=20)
 

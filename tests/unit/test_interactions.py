@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cdp.errors import InvalidValue
-from cdp.interactions import amount_minor, normalise_row, occurred_at
+from cdp.ingest.interactions import amount_minor, normalise_row, occurred_at
 
 
 @pytest.mark.parametrize(

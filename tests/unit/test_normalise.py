@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cdp import normalise
 from cdp.errors import InvalidValue
-from cdp.fields import CONTACT_FIELDS, normalise_contact
+from cdp.ingest.fields import CONTACT_FIELDS, normalise_contact
 
 NETWORK_URLS = {
     "x": "https://twitter.com/{}",

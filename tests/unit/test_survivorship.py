@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdp.survivorship import choose
+from cdp.profiles.survivorship import choose
 
 
 @dataclass(frozen=True)

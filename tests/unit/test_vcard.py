@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cdp.errors import FormatError
-from cdp.formats.vcard import read_vcards
+from cdp.ingest.formats.vcard import read_vcards
 
 
 def vcf(*lines: str, eol: str = "\r\n") -> str:

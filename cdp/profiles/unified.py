@@ -1,7 +1,7 @@
 """Unified profiles: what staff see of one person, assembled from source records.
 
 A profile's golden record takes, for each field, the value its survivorship
-rule chooses (``cdp.survivorship``); every other value stays visible as an
+rule chooses (``cdp.profiles.survivorship``); every other value stays visible as an
 alternative, each with its source and the time it
 was seen. Salutation preferences set by staff win over imported ones.
 ``read_for`` records in the audit log that a person read a profile; every
@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select, true, update
 
-from cdp import audit, config, records, survivorship
+from cdp import audit, config, records
 from cdp.clock import now
 from cdp.errors import N_, InvalidValue, NotFound
-from cdp.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
-from cdp.personal import Place
-from cdp.salutation import GENDERS, Addressee, gender_from
-from cdp.schema import interaction, profile, source_record
-from cdp.search import SearchIndex
+from cdp.ingest.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
+from cdp.profiles import survivorship
+from cdp.profiles.salutation import GENDERS, Addressee, gender_from
+from cdp.profiles.search import SearchIndex
 from cdp.staff.roles import SEES_RESTRICTED
-from cdp.store import Store
+from cdp.store.database import Store
+from cdp.store.personal import Place
+from cdp.store.schema import interaction, profile, source_record
+from cdp.store.sql import in_chunks
 
 PER_PAGE = 20
 ADDRESS_FORMS = ("du", "Sie", "unknown")
@@ -134,11 +136,9 @@ def load(store: Store, profile_id: int) -> Profile:
 
 def load_many(store: Store, profile_ids: list[int]) -> list[Profile]:
     """Many profiles at once, in the order given (missing ids are skipped)."""
-    found: list[Profile] = []
     with store.read() as connection:
-        for start in range(0, len(profile_ids), 500):
-            found += _load_many(store, connection, profile_ids[start : start + 500])
-    return found
+        found = {one.id: one for chunk in in_chunks(profile_ids, 500) for one in _load_many(store, connection, chunk)}
+    return [found[profile_id] for profile_id in profile_ids if profile_id in found]
 
 
 def _load(store: Store, connection: Connection, profile_id: int) -> Profile:

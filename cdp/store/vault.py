@@ -7,7 +7,7 @@ anchor of the audit log's chain (see ``cdp.audit``), and the id of the store
 it belongs to. Destroying a data key here makes every copy of what
 it sealed unreadable, copies in old backups of the store included.
 
-Only ``cdp.personal`` and ``cdp.store`` use this module.
+Only ``cdp.store.personal`` and ``cdp.store.database`` use this module.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from sqlalchemy import Engine, text
 
 from cdp.audit import GENESIS, Anchor
 from cdp.clock import now as _now
-from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import N_, NotAStore
-from cdp.keys import MasterKey
 from cdp.processes import is_running, this_process
+from cdp.store.engine import encrypted_engine, outside_transaction, probe
+from cdp.store.keys import MasterKey
+from cdp.store.sql import in_chunks
 
 VAULT_VERSION = 3
 DATA_KEY_BYTES = 32
@@ -188,11 +189,9 @@ class Vault:
 
     def keys(self, key_ids: Iterable[bytes]) -> dict[bytes, bytes]:
         """The keys that still exist among ``key_ids``."""
-        wanted = list(dict.fromkeys(key_ids))
         found: dict[bytes, bytes] = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in in_chunks(key_ids, 500):
                 marks = ",".join("?" * len(chunk))
                 rows = connection.exec_driver_sql(
                     f"SELECT key_id, key FROM data_key WHERE key_id IN ({marks})", tuple(chunk)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdp.errors import N_, FormatError
-from cdp.formats.vcard import read_vcards
+from cdp.ingest.formats.vcard import read_vcards
 
 Row = tuple[int, dict[str, str]]
 _DELIMITERS = ",;\t|"
@@ -164,11 +164,18 @@ def read_json_lines(text: str) -> tuple[list[str], list[Row]]:
         record = load_json(line, number)
         if not isinstance(record, dict):
             raise FormatError(number, N_("each line must hold one JSON object"))
-        rows.append((number, {str(key): _as_text(value) for key, value in record.items()}))
+        rows.append((number, record))
     if not rows:
         raise FormatError(None, N_("the file holds no records"))
+    table = records_table(rows, "jsonl")
+    return table.columns, table.rows
+
+
+def records_table(records: list[tuple[int, dict]], format: str) -> Table:
+    """JSON objects, each with its line (or place in a request), as a table; nested values kept as JSON text."""
+    rows = [(number, {str(key): _as_text(value) for key, value in record.items()}) for number, record in records]
     columns = list(dict.fromkeys(name for _, fields in rows for name in fields))
-    return columns, rows
+    return Table(format, "utf-8", columns, rows)
 
 
 def load_json(text: str, line: int | None = None) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from cdp.fields import CONTACT_FIELDS
+from cdp.ingest.fields import CONTACT_FIELDS
 from cdp.normalise import fold
 
 FULL_NAME = "full_name"
@@ -47,17 +47,35 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9/ -]", "", fold(header)).replace("-", " ").strip()
+def header_key(header: str) -> str:
+    """A header as every mapper looks it up: folded, ``_`` and ``-`` as spaces, other punctuation dropped."""
+    spaced = fold(header).replace("_", " ").replace("-", " ")
+    return " ".join(re.sub(r"[^a-z0-9/ ]", "", spaced).split())
 
 
-_LOOKUP = {_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
-_LOOKUP.update({_key(name): name for name in CONTACT_FIELDS})
+def lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """``{header key: field}`` for the spellings of each field, the field's own name among them."""
+    found = {header_key(alias): name for name, spellings in aliases.items() for alias in spellings}
+    found.update({header_key(name): name for name in aliases})
+    return found
+
+
+def first_columns(headers: list[str], known: dict[str, str], overrides: dict[str, str]) -> dict[str, str]:
+    """``{column: field}``: the overrides, then each field's first column by ``known`` (from ``lookup``)."""
+    mapping = {header: overrides[header] for header in headers if header in overrides}
+    for header in headers:
+        name = known.get(header_key(header))
+        if header not in mapping and name and name not in mapping.values():
+            mapping[header] = name
+    return mapping
+
+
+_LOOKUP = lookup(_ALIASES) | {header_key(name): name for name in CONTACT_FIELDS}
 
 
 def auto_field(header: str) -> str | None:
     """The canonical field a header names by itself, if any."""
-    return _LOOKUP.get(_key(header))
+    return _LOOKUP.get(header_key(header))
 
 
 def map_columns(headers: list[str], overrides: dict[str, str]) -> dict[str, str]:
@@ -66,12 +84,8 @@ def map_columns(headers: list[str], overrides: dict[str, str]) -> dict[str, str]
     Columns not in the result are kept as extra attributes. The caller has
     checked that ``overrides`` name existing columns and known fields.
     """
-    mapping = {header: overrides[header] for header in headers if header in overrides}
-    for header in headers:
-        name = auto_field(header)
-        if header not in mapping and name and name not in mapping.values():
-            mapping[header] = name
-    named_name = [h for h in headers if _key(h) == "name" and h not in mapping]
+    mapping = first_columns(headers, _LOOKUP, overrides)
+    named_name = [h for h in headers if header_key(h) == "name" and h not in mapping]
     if named_name and "first_name" not in mapping.values():
         mapping[named_name[0]] = FULL_NAME
     elif named_name and "last_name" not in mapping.values():

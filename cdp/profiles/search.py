@@ -20,8 +20,8 @@ from sqlalchemy import Connection, delete, select
 
 from cdp import normalise
 from cdp.errors import InvalidValue
-from cdp.personal import PersonalData
-from cdp.schema import search_token, source_record
+from cdp.store.personal import PersonalData
+from cdp.store.schema import search_token, source_record
 
 MIN_PREFIX = 3
 MAX_PREFIX = 8

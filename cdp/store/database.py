@@ -19,16 +19,17 @@ from pathlib import Path
 import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
-from cdp import audit, locking, migrate, schema
-from cdp.bookkeeping import Bookkeeping
+from cdp import audit
 from cdp.clock import now
 from cdp.config import Paths
-from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import N_, NotAStore, SchemaOutdated, StoreBusy, StoreError
-from cdp.keys import MasterKey
-from cdp.personal import PersonalData
-from cdp.schema import store_meta
-from cdp.vault import Vault
+from cdp.store import locking, migrate, schema
+from cdp.store.bookkeeping import Bookkeeping
+from cdp.store.engine import encrypted_engine, outside_transaction, probe
+from cdp.store.keys import MasterKey
+from cdp.store.personal import PersonalData
+from cdp.store.schema import store_meta
+from cdp.store.vault import Vault
 
 APP_NAME = "kundenbild"
 DEFAULT_CACHE_KIB = 65_536
@@ -48,7 +49,7 @@ class Store:
 
     engine: Engine
     personal: PersonalData
-    lock: int | None = None  # the shared lock on the data folder's lock file (see cdp.locking)
+    lock: int | None = None  # the shared lock on the data folder's lock file (see cdp.store.locking)
     wait_seconds: float = WAIT_SECONDS
     bookkeeping: Bookkeeping = field(init=False, repr=False)
     # One writer at a time in this process: threads queue here instead of polling SQLite's lock, which
@@ -146,7 +147,7 @@ class Store:
             self.personal.vault.set_erasure_pending(False)
 
     def write_soon(self, work: Callable[[Connection], None]) -> None:
-        """Run ``work`` in a unit of work a moment later, together with other bookkeeping (``cdp.bookkeeping``).
+        """Run ``work`` in a unit of work a moment later, together with other bookkeeping (``cdp.store.bookkeeping``).
 
         For what a reader must never wait for: the audit entry of a page view,
         a session's idle clock.
@@ -261,7 +262,7 @@ def insert_values(connection: Connection, table: Table, columns: list[str], valu
 def open_store(paths: Paths, master: MasterKey) -> Store:
     """Open an existing store and its vault; raise a ``StoreError`` if unusable.
 
-    The store holds the shared lock (``cdp.locking``) until it is closed.
+    The store holds the shared lock (``cdp.store.locking``) until it is closed.
     """
     lock = locking.hold_shared(paths) if paths.store.exists() else None
     try:

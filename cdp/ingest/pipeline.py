@@ -20,17 +20,19 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
 
-from cdp import audit, interactions, logs, records, suppression
+from cdp import audit, logs, records, suppression
 from cdp.clock import now
 from cdp.errors import N_, CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue, Message
-from cdp.fields import CONTACT_FIELDS, Contact, normalise_contact
-from cdp.files import Table, read_table
-from cdp.mapping import FULL_NAME, map_columns, split_full_name
+from cdp.ingest import interactions
+from cdp.ingest.columns import FULL_NAME, map_columns, split_full_name
+from cdp.ingest.fields import CONTACT_FIELDS, Contact, normalise_contact
+from cdp.ingest.files import Table, read_table, records_table
 from cdp.parallel import map_chunks
-from cdp.personal import Place
-from cdp.schema import identifier, import_run, profile, search_token, source_record
-from cdp.search import SearchIndex
-from cdp.store import Store, as_values, insert_values, next_id
+from cdp.profiles.search import SearchIndex
+from cdp.store.database import Store, as_values, insert_values, next_id
+from cdp.store.personal import Place
+from cdp.store.schema import identifier, import_run, profile, search_token, source_record
+from cdp.store.sql import IDS, for_ids
 
 Progress = Callable[[int], None]
 # Called after a contact import commits, with the ids of the new records
@@ -121,20 +123,47 @@ def import_data(
     of the records created or changed.
     """
     check_source_name(source)
-    if kind not in KINDS:
-        unknown = Message(N_("unknown kind '{kind}': expected one of {choices}"), kind=kind, choices=", ".join(KINDS))
-        raise ImportRejected(name, [(None, unknown)])
+    _check_kind(name, kind)
     try:
         table = read_table(Path(name), data)
     except FormatError as error:
         raise ImportRejected(name, [(error.line, error.reason)]) from None
-    run = {
-        "kind": kind,
-        "format": table.format,
-        "file_digest": hashlib.sha256(data).hexdigest(),
-        "started_at": now(),
-        "actor": actor,
-    }
+    return import_table(
+        store, name, table, hashlib.sha256(data).hexdigest(), source, kind=kind, overrides=overrides, region=region,
+        actor=actor, progress=progress, processes=processes, after_import=after_import,
+    )  # fmt: skip
+
+
+def import_records(
+    store: Store, records: list[dict], source: str, *, kind: str, region: str, actor: str, after_import: AfterImport
+) -> ImportResult:
+    """Import records pushed through the API (JSON objects, numbered from 1 as ``record`` N); all or none."""
+    check_source_name(source)
+    _check_kind("request", kind)
+    digest = hashlib.sha256(json.dumps(records, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    table = records_table(list(enumerate(records, start=1)), "api")
+    return import_table(
+        store, "request", table, digest, source, kind=kind, region=region, actor=actor, after_import=after_import
+    )
+
+
+def import_table(
+    store: Store,
+    name: str,
+    table: Table,
+    digest: str,
+    source: str,
+    *,
+    kind: str = "contacts",
+    overrides: dict[str, str] | None = None,
+    region: str = "DE",
+    actor: str = "cli",
+    progress: Progress | None = None,
+    processes: bool = False,
+    after_import: AfterImport | None = None,
+) -> ImportResult:
+    """Import a table read from the file (or request) ``name``, whose bytes hash to ``digest``: the one pipeline."""
+    run = {"kind": kind, "format": table.format, "file_digest": digest, "started_at": now(), "actor": actor}
     if kind == "contacts":
         prepared = prepare(store, table, source, overrides or {}, region, name, progress, processes)
         result = _write(store, source, prepared, run)
@@ -144,6 +173,12 @@ def import_data(
         return result
     rows = prepare_interactions(store, table, kind, overrides or {}, name)
     return _write_interactions(store, source, rows, run, name)
+
+
+def _check_kind(name: str, kind: str) -> None:
+    if kind not in KINDS:
+        unknown = Message(N_("unknown kind '{kind}': expected one of {choices}"), kind=kind, choices=", ".join(KINDS))
+        raise ImportRejected(name, [(None, unknown)])
 
 
 def _follow_up(after_import: AfterImport, store: Store, touched: list[int], actor: str, result: ImportResult) -> None:
@@ -395,12 +430,8 @@ def _basis(connection: Connection, source: str, rows: list[Prepared]) -> tuple:
 
 
 def _existing(connection: Connection, source: str, digests: list[bytes]) -> dict[bytes, dict]:
-    found: dict[bytes, dict] = {}
-    for start in range(0, len(digests), 500):
-        chunk = digests[start : start + 500]
-        query = select(source_record).where(source_record.c.source == source, source_record.c.record_digest.in_(chunk))
-        found.update({bytes(row.record_digest): dict(row._mapping) for row in connection.execute(query)})
-    return found
+    query = select(source_record).where(source_record.c.source == source, source_record.c.record_digest.in_(IDS))
+    return {bytes(row.record_digest): dict(row._mapping) for row in for_ids(connection, query, digests)}
 
 
 def _new_rows(

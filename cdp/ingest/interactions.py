@@ -18,9 +18,11 @@ from sqlalchemy import Connection, insert, select
 
 from cdp import normalise
 from cdp.errors import N_, InvalidValue
-from cdp.personal import Place
-from cdp.schema import interaction, source_record
-from cdp.store import Store, next_id
+from cdp.ingest import columns
+from cdp.store.database import Store, next_id
+from cdp.store.personal import Place
+from cdp.store.schema import interaction, source_record
+from cdp.store.sql import IDS, for_ids
 
 KINDS = ("purchases", "messages")
 
@@ -63,23 +65,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "subject": ("betreff", "subject", "titel", "title"),
     "text": ("text", "nachricht", "inhalt", "message", "body", "post"),
 }
-_LOOKUP = {normalise.fold(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
+_LOOKUP = columns.lookup(_ALIASES)
 
 
 def map_columns(kind: str, headers: list[str], overrides: dict[str, str]) -> dict[str, str]:
     """``{column: field}`` for an interaction file of ``kind``."""
-    mapping = {header: overrides[header] for header in headers if header in overrides}
-    for header in headers:
-        name = _auto(kind, header)
-        if header not in mapping and name and name not in mapping.values():
-            mapping[header] = name
-    return mapping
-
-
-def _auto(kind: str, header: str) -> str | None:
-    key = normalise.fold(header).replace("_", " ").replace("-", " ").strip()
-    name = _LOOKUP.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in FIELDS[kind] else None)
-    return name if name in FIELDS[kind] else None
+    known = {key: name for key, name in (_LOOKUP | columns.lookup(dict.fromkeys(FIELDS[kind], ()))).items()
+             if name in FIELDS[kind]}  # fmt: skip
+    return columns.first_columns(headers, known, overrides)
 
 
 @dataclass
@@ -189,15 +182,10 @@ def _message_columns(clean: dict[str, str]) -> dict:
 def contacts_by_id(connection: Connection, store: Store, source: str, contact_ids: set[str]) -> dict[str, dict]:
     """The contact records (id, profile, key) for the given ids in ``source``."""
     by_digest = {store.personal.digest(f"record:{source}", contact_id): contact_id for contact_id in contact_ids}
-    found: dict[str, dict] = {}
-    digests = list(by_digest)
-    for start in range(0, len(digests), 500):
-        query = select(
-            source_record.c.id, source_record.c.profile_id, source_record.c.key_id, source_record.c.record_digest
-        ).where(source_record.c.source == source, source_record.c.record_digest.in_(digests[start : start + 500]))
-        for row in connection.execute(query):
-            found[by_digest[bytes(row.record_digest)]] = dict(row._mapping)
-    return found
+    query = select(
+        source_record.c.id, source_record.c.profile_id, source_record.c.key_id, source_record.c.record_digest
+    ).where(source_record.c.source == source, source_record.c.record_digest.in_(IDS))
+    return {by_digest[bytes(row.record_digest)]: dict(row._mapping) for row in for_ids(connection, query, by_digest)}
 
 
 def write(
@@ -245,10 +233,7 @@ def write(
 
 
 def _known_digests(connection: Connection, record_ids: list[int]) -> set[tuple[int, bytes]]:
-    known: set[tuple[int, bytes]] = set()
-    for start in range(0, len(record_ids), 500):
-        query = select(interaction.c.source_record_id, interaction.c.record_digest).where(
-            interaction.c.source_record_id.in_(record_ids[start : start + 500])
-        )
-        known.update((row[0], bytes(row[1])) for row in connection.execute(query))
-    return known
+    query = select(interaction.c.source_record_id, interaction.c.record_digest).where(
+        interaction.c.source_record_id.in_(IDS)
+    )
+    return {(row[0], bytes(row[1])) for row in for_ids(connection, query, record_ids)}

@@ -29,7 +29,7 @@ CONNECTION_PRAGMAS = (
     "PRAGMA secure_delete = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA busy_timeout = 10000",
-    "PRAGMA cache_size = -65536",  # KiB; cdp.store.DEFAULT_CACHE_KIB
+    "PRAGMA cache_size = -65536",  # KiB; cdp.store.database.DEFAULT_CACHE_KIB
 )
 
 

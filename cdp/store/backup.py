@@ -8,7 +8,7 @@ encrypted with its own salt and opens only with the store key. The whole copy
 is one backup step, which holds one read transaction on the source: in WAL
 mode writers carry on meanwhile, and the copy is the state of one moment.
 
-In the copy the derived tables (marked in ``cdp.schema``, such as the keyed
+In the copy the derived tables (marked in ``cdp.store.schema``, such as the keyed
 hashes for search, rebuilt from the source records) are emptied and the file is vacuumed,
 so it holds no free pages, and left in rollback-journal mode as one file.
 
@@ -32,15 +32,16 @@ import sqlcipher3
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 
-from cdp import audit, locking, migrate
+from cdp import audit
 from cdp.config import Paths
-from cdp.engine import encrypted_engine, outside_transaction, probe
 from cdp.errors import N_, NotAStore, SchemaOutdated, StoreError, StoreNotFound
-from cdp.keys import MasterKey
 from cdp.processes import pid_running
-from cdp.schema import derived_tables, store_meta
-from cdp.store import APP_NAME, Store, open_store
-from cdp.vault import Vault
+from cdp.store import locking, migrate
+from cdp.store.database import APP_NAME, Store, open_store
+from cdp.store.engine import encrypted_engine, outside_transaction, probe
+from cdp.store.keys import MasterKey
+from cdp.store.schema import derived_tables, store_meta
+from cdp.store.vault import Vault
 
 SIDECARS = ("-wal", "-shm", "-journal")
 # Folds the WAL into the file and removes it: a copy is one self-contained file.
@@ -79,10 +80,10 @@ def restore(paths: Paths, master: MasterKey, source: Path) -> Store:
     migrated before it takes the store's place. The vault is not touched.
 
     No other process may have the store open (stop the server): the restore
-    holds the store alone (``cdp.locking``) or refuses with ``StoreInUse``.
+    holds the store alone (``cdp.store.locking``) or refuses with ``StoreInUse``.
     The caller must then replay the erasure log on the returned store, since
     the backup may hold people erased after it was taken, and rebuild the
-    derived tables (``cdp.schema.derived_tables``), which a backup lacks.
+    derived tables (``cdp.store.schema.derived_tables``), which a backup lacks.
     """
     source = Path(source)
     key = master.sqlcipher_key("store")
@@ -198,7 +199,7 @@ def _copy(source: Engine, destination: Path, key: str) -> Engine:
 
 
 def _derived_tables(engine: Engine) -> list[str]:
-    """The derived tables (``cdp.schema.DERIVED``) that the copy, at its own schema revision, has."""
+    """The derived tables (``cdp.store.schema.DERIVED``) that the copy, at its own schema revision, has."""
     with engine.connect() as connection:
         tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
     return [table.name for table in derived_tables() if table.name in tables]

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cdp.errors import N_, CdpError
-from cdp.vault import Vault
+from cdp.store.vault import Vault
 
 BLOB_VERSION = b"\x01"
 NONCE_BYTES = 12

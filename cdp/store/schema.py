@@ -1,7 +1,7 @@
 """The store's tables, as SQLAlchemy Core metadata.
 
 Personal fields never stand in a column of their own: they travel in
-``payload`` blobs sealed by ``cdp.personal`` with the data key of the source
+``payload`` blobs sealed by ``cdp.store.personal`` with the data key of the source
 record they came from (``key_id``), so that destroying that key in the vault
 makes every copy unreadable. Identifiers needed for exact lookup stand beside
 them as keyed hashes (``digest``). Columns in plain text are the ones that say

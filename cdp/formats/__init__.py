@@ -1,1 +1,0 @@
-"""Readers for file formats that need more than the CSV and JSON readers in ``cdp.files``."""

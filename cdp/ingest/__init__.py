@@ -1,0 +1,1 @@
+"""Bringing files and API pushes in: reading every file type, mapping columns, contacts, interactions."""

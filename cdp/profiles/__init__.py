@@ -1,0 +1,1 @@
+"""Unified profiles: the read model, survivorship, salutation and search."""
