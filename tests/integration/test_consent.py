@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cdp import records as cdp_records
 from cdp.errors import InvalidValue
 from cdp.ingest.pipeline import import_file
 from cdp.profiles import unified as profiles
@@ -121,6 +122,30 @@ def test_an_objection_for_two_profiles_is_one_unit_of_work(
     monkeypatch.undo()
     assert dsr.object_to_marketing(store, request_id, "dpo") == 30
     assert count_rows(store, "consent_event") == 30
+
+
+def test_a_rectification_of_two_profiles_is_one_unit_of_work(
+    store: Store, shop: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = dsr.open_request(store, "rectification", {"email": "anna@example.org"}, date.today(), "dpo")
+    for name in ("Anna", "Bernd"):
+        dsr.confirm_subject(store, request_id, shop[name], "dpo")
+    dsr.verify(store, request_id, "known_email", "dpo")
+    real_replace = cdp_records.replace_content
+    calls = []
+
+    def failing_on_the_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real_replace(*args, **kwargs)
+
+    monkeypatch.setattr(cdp_records, "replace_content", failing_on_the_second)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        dsr.rectify(store, request_id, "last_name", "Albers", "dpo", resolve_new)
+    monkeypatch.undo()
+    assert profiles.load(store, shop["Anna"]).value("last_name") == "Albrecht", "the first profile was changed"
+    assert [hit.id for hit in profiles.search(store, "albrecht", "DE")] == [shop["Anna"]]
 
 
 def test_unknown_purpose_or_channel_is_refused(store: Store, shop: dict[str, int]) -> None:

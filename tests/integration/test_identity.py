@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 
 from cdp import audit
 from cdp import records as source_records
@@ -18,7 +19,7 @@ from cdp.store.keys import create_key_file, load_master_key
 from cdp.store.personal import SealBroken
 from identity import blocking_keys
 from identity import store as identity_store
-from identity.resolve import links_of, resolve_all, resolve_new, split_out
+from identity.resolve import links_of, resolve_all, resolve_new, settle, split_out
 from tests.helpers import count_rows, write_file
 
 SHOP = (
@@ -334,3 +335,26 @@ def test_split_out_records_its_decisions_in_one_unit_of_work(
         split_out(store, max_profile, members[0], "sales")
     assert decisions(store) == {}
     assert records_of_profile(store, max_profile) == members
+
+
+def test_settling_a_review_pair_is_one_unit_of_work(
+    shop_and_newsletter: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = shop_and_newsletter
+    low, high = sorted(list(all_records(store))[:2])
+    with store.write() as tx:
+        identity_store.replace_review(tx, [identity_store.Link(low, high, "model", 0.7, {"probability": 0.7})])
+    real_execute = Connection.execute
+
+    def failing_on_the_dequeue(self, statement, *args, **kwargs):
+        if getattr(statement, "is_delete", False) and statement.table.name == "review_pair":
+            raise RuntimeError("failed half-way")
+        return real_execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "execute", failing_on_the_dequeue)
+    with pytest.raises(RuntimeError):
+        settle(store, low, high, "apart", "sales", with_restricted=True)
+    monkeypatch.undo()
+    assert decisions(store) == {}, "the decision was kept although the pair stayed on the queue"
+    with store.read() as tx:
+        assert identity_store.review_queue(tx, store.personal, True)[1] == 1
