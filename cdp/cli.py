@@ -32,7 +32,8 @@ from cdp.errors import (
     StoreNotFound,
     english,
 )
-from cdp.ingest.pipeline import KINDS, AfterImport, ImportResult, import_file
+from cdp.ingest.formats import known
+from cdp.ingest.pipeline import KINDS, AfterImport, ImportResult, import_archive, import_file, read_bytes
 from cdp.staff.accounts import add_user, disable_user, list_users
 from cdp.staff.roles import ROLES
 from cdp.staff.tokens import create_token, list_tokens, revoke_token
@@ -166,9 +167,13 @@ def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for value in values:
         column, sep, field = value.partition("=")
-        if not sep or not column.strip() or not field.strip():
+        if not sep or not column.strip():
             raise ConfigError(
-                N_("--map takes COLUMN=FIELD, such as --map 'Kd-Nr=customer_number'; got '{value}'."), value=value
+                N_(
+                    "--map takes COLUMN=FIELD, such as --map 'Kd-Nr=customer_number' (or COLUMN= to leave a column "
+                    "out); got '{value}'."
+                ),
+                value=value,
             )
         mapping[column.strip()] = field.strip()
     return mapping
@@ -180,31 +185,53 @@ def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--kind",
     type=click.Choice(KINDS),
-    default="contacts",
-    show_default=True,
-    help="What the file holds: contacts, or purchases / messages of contacts already imported.",
+    default=None,
+    help="What the file holds: contacts, or purchases / messages of contacts already imported "
+    "(recognised from the export when not given, else contacts).",
 )
-@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="Feed a column into a field.")
-def import_command(file: Path, source: str, kind: str, maps: tuple[str, ...]) -> None:
-    """Import contacts, purchases or messages from CSV, vCard (.vcf) or JSON Lines.
+@click.option(
+    "--format",
+    "format_key",
+    type=click.Choice(sorted(known.BY_KEY)),
+    default=None,
+    help="The tool's export the file is (recognised from its columns when not given).",
+)
+@click.option(
+    "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="Feed a column into a field; COLUMN= leaves it out."
+)
+@click.option("--strict", is_flag=True, help="Refuse the whole file for one unreadable value or unknown contact.")
+def import_command(
+    file: Path, source: str, kind: str | None, format_key: str | None, maps: tuple[str, ...], strict: bool
+) -> None:
+    """Import contacts, purchases or messages from CSV, vCard (.vcf), JSON Lines,
+    or the exports of the tools listed under --format, as the tools wrote them.
 
-    All rows are checked before anything is written: one bad row rejects the
-    file with its line number, and nothing is imported. Importing the same
-    file again changes nothing; changed records are updated.
+    Files that cannot be read as a whole (broken quoting, wrong field counts,
+    undecodable bytes) are refused with their line numbers, and nothing is
+    imported. A value that cannot be read (a date such as 31.02.1980) leaves
+    only that field empty and is listed with its line; rows that name no one,
+    and purchases or messages whose contact is not found, are left out and
+    listed. With --strict any of these refuses the whole file. Importing the
+    same file again changes nothing; changed records are updated.
 
     Contact fields: source_record_id, first_name, last_name, title,
     salutation, gender, birth_date, email, phone, mobile, street,
     house_number, address_extra, postcode, city, region, country, company,
     job_title, customer_number, facebook, x, xing, linkedin, instagram,
-    website, language, address_form.
+    website, language, address_form; full_name and full_address are split.
 
-    Purchase fields: contact_id (the contact's record id in the same source),
-    interaction_id, occurred_at, amount, currency, product, quantity, comment.
-    Message fields: contact_id, interaction_id, occurred_at, type (message,
-    post, ticket), channel, direction, subject, text.
+    Purchase fields: interaction_id, occurred_at, amount, currency, product,
+    quantity, comment, and the contact as contact_id (its record id in the
+    same source), contact_email, contact_customer_number, contact_phone,
+    contact_linkedin (and the other networks) or contact_name.
+    Message fields: the same contact fields, interaction_id, occurred_at,
+    type (message, post, ticket), channel, direction, subject, text.
     """
     overrides = _parse_maps(maps)
     logs.setup(config.paths().log_dir)
+    if file.suffix.lower() == ".zip":
+        _import_zip(file, source, strict, bool(kind or format_key or overrides))
+        return
     follow_up = None
     with opened_store() as store, _progress_bar() as progress:
         try:
@@ -213,38 +240,82 @@ def import_command(file: Path, source: str, kind: str, maps: tuple[str, ...]) ->
                 file,
                 source,
                 kind=kind,
+                format_key=format_key,
                 overrides=overrides,
+                strict=strict,
                 region=config.default_region(),
                 progress=progress,
                 after_import=wiring().after_import,
             )
         except FollowUpFailed as failed:
             result, follow_up = failed.result, failed
-    _report_import(result, source, kind)
+    _report_import(result, source)
     if follow_up is not None:
         raise follow_up
 
 
-def _report_import(result: ImportResult, source: str, kind: str) -> None:
+def _import_zip(file: Path, source: str, strict: bool, options_given: bool) -> None:
+    """Import the usable files of a zip delivery, each reported as it lands."""
+    if options_given:
+        raise ConfigError(N_("--kind, --format and --map apply to one file; a zip archive is read as delivered."))
+    with opened_store() as store, _progress_bar() as progress:
+        outcome = import_archive(
+            store, str(file), read_bytes(file), source, strict=strict, region=config.default_region(),
+            progress=progress, after_import=wiring().after_import,
+        )  # fmt: skip
+    for member, result in outcome.imported:
+        click.echo(f"{member}:")
+        _report_import(result, source)
+    if outcome.skipped:
+        click.echo(f"Not used: {len(outcome.skipped)} other file(s) in the archive.")
+    if outcome.refused is not None:
+        member, refused = outcome.refused
+        if outcome.imported:
+            click.echo(f"The files above were imported; {member} and the files after it were not.", err=True)
+        raise refused
+
+
+def _report_import(result: ImportResult, source: str) -> None:
     logs.setup(config.paths().log_dir).info(
-        "import source=%s kind=%s rows=%d created=%d updated=%d unchanged=%d",
+        "import source=%s kind=%s rows=%d created=%d updated=%d unchanged=%d unreadable=%d skipped=%d",
         source,
-        kind,
+        result.kind,
         result.rows,
         result.created,
         result.updated,
         result.unchanged,
+        sum(len(lines) for lines in result.unreadable.values()),
+        len(result.skipped),
     )
+    if result.format_name:
+        click.echo(f"Recognised: {result.format_name} ({result.kind}).")
     click.echo(
         f"Imported {result.rows} record(s) from {source}: "
         f"{result.created} new, {result.updated} updated, {result.unchanged} unchanged."
     )
+    for column, lines in result.unreadable.items():
+        click.echo(
+            f"Left empty: {len(lines)} value(s) in column '{column}' that could not be read, "
+            f"on line(s) {_lines(lines)}; the raw values are kept sealed with the records.",
+            err=True,
+        )
+    if result.skipped:
+        click.echo(f"Left out {len(result.skipped)} row(s):", err=True)
+        for line, reason in result.skipped[:50]:
+            click.echo(f"  line {line}: {reason}", err=True)
+        if len(result.skipped) > 50:
+            click.echo(f"  … and {len(result.skipped) - 50} more.", err=True)
     if result.suppressed:
         click.echo(
             f"Held back {result.suppressed} record(s) of people erased on request (their identifiers are on the "
             "suppression list); nothing of them was stored.",
             err=True,
         )
+
+
+def _lines(lines: list[int], shown: int = 20) -> str:
+    text = ", ".join(str(line) for line in lines[:shown])
+    return text + (f" and {len(lines) - shown} more" if len(lines) > shown else "")
 
 
 @contextmanager

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from cdp import spreadsheet
-from cdp.cli import opened_store, wiring
+from cdp import config, logs, spreadsheet
+from cdp.cli import messages, opened_store, wiring
 from cdp.errors import N_, InvalidValue
 from cdp.store.database import Store
 from consent import access, imports, ledger, retention, segments
@@ -77,21 +77,41 @@ def consent_withdraw(**change) -> None:
     "--status",
     type=click.Choice(["granted", "withdrawn"]),
     default=None,
-    help="For files without a status column: what every row says.",
+    help="For files that do not say the status themselves: what every row says.",
 )
-def consent_import(file: Path, purpose: str, channel: str, status: str | None) -> None:
-    """Import consent from a newsletter tool's export (Mailchimp, CleverReach, a German list, …).
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the whole file if any row cannot be recorded (unknown email, unreadable time or status).",
+)
+def consent_import(file: Path, purpose: str, channel: str, status: str | None, strict: bool) -> None:
+    """Import consent from a newsletter tool's export as the tool wrote it.
 
-    Each row names a person by email and says subscribed or not, usually
-    with the double-opt-in time, which is kept as proof. All rows or none:
-    an unknown email, status or date stops the import with its line named.
-    Importing the same file again adds nothing.
+    Mailchimp (subscribed_, unsubscribed_ and cleaned_members_export_…:
+    the status is in the name; cleaned addresses are withdrawn with the
+    reason cleaned), CleverReach, Brevo, or any list with a status column
+    (or --status). The opt-in and confirmation times are kept as proof.
+
+    A row that cannot be recorded (no contact has its email, its time or
+    status is unreadable) is skipped and named by its line; with --strict
+    it refuses the whole file instead. A file that cannot be read as a
+    whole is refused, and nothing is imported. Importing the same file
+    again adds nothing.
     """
-    counts = imports.import_consent(store_of(), file, purpose, channel, ACTOR, status)
-    click.echo(
-        f"Imported consent from {counts['rows']} row(s): {counts['events']} new event(s), "
-        f"{counts['unchanged']} already recorded."
+    result = imports.import_consent(store_of(), file, purpose, channel, ACTOR, status, strict=strict)
+    logs.setup(config.paths().log_dir).info(
+        "consent import purpose=%s channel=%s recorded=%d unchanged=%d skipped=%d",
+        purpose,
+        channel,
+        result.recorded,
+        result.unchanged,
+        len(result.skipped),
     )
+    gettext = messages(click.get_current_context())
+    first, *reasons = result.summary(purpose, channel)
+    click.echo(first.render(gettext))
+    for reason in reasons:
+        click.echo("  " + reason.render(gettext))
 
 
 @consent.command(name="show")

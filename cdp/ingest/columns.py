@@ -14,6 +14,7 @@ from cdp.ingest.fields import CONTACT_FIELDS
 from cdp.normalise import fold
 
 FULL_NAME = "full_name"
+FULL_ADDRESS = "full_address"  # a whole postal address in one column, split by ``address.split_address``
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "source_record_id": ("id", "source record id", "record id", "kontakt id", "contact id", "uid"),
@@ -35,7 +36,17 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("land", "country", "staat"),
     "company": ("firma", "unternehmen", "company", "organisation", "organization", "arbeitgeber"),
     "job_title": ("position", "job title", "jobtitle", "beruf", "funktion", "berufsbezeichnung"),
-    "customer_number": ("kundennummer", "kundennr", "kunden-nr", "customer number", "customer id", "customer no"),
+    "customer_number": (
+        "kundennummer",
+        "kundennr",
+        "kunden-nr",
+        "kd-nr",
+        "kd-nr.",
+        "kdnr",
+        "customer number",
+        "customer id",
+        "customer no",
+    ),
     "facebook": ("facebook", "facebook profil", "facebook profile"),
     "x": ("x", "twitter", "x handle", "twitter handle"),
     "xing": ("xing", "xing profil", "xing profile"),

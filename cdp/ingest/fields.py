@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from cdp import normalise
 from cdp.errors import N_, InvalidValue
+from cdp.ingest import values
 
 CONTACT_FIELDS = (
     "source_record_id",
@@ -47,6 +48,9 @@ CONTACT_FIELDS = (
 # Fields that identify a person on their own and are indexed as keyed hashes.
 IDENTIFIER_FIELDS = ("email", "phone", "mobile", "customer_number", *normalise.NETWORKS, "website")
 
+# What a record id is derived from when the file has none, in this order (see ``pipeline``).
+AUTO_ID_FIELDS = ("email", "linkedin", "xing", "x", "facebook", "instagram", "customer_number", "mobile", "phone")
+
 # A row must carry at least one of these, or it says nothing about anyone.
 NAMING_FIELDS = ("first_name", "last_name", *IDENTIFIER_FIELDS)
 
@@ -59,13 +63,26 @@ class Contact:
     identifiers: list[tuple[str, str]] = field(default_factory=list)
 
 
-def normalise_contact(raw: dict[str, str], region: str) -> Contact:
-    """Clean every field of ``raw``; ``InvalidValue`` names the first bad field."""
+def normalise_contact(raw: dict[str, str], region: str, unreadable: dict[str, str] | None = None) -> Contact:
+    """Clean every field of ``raw``; ``InvalidValue`` names the first bad field.
+
+    With ``unreadable``, a value that cannot be read is left out and kept
+    there instead (field -> raw text); only a row that names no one raises.
+    """
     clean: dict[str, str] = {}
     for name, value in raw.items():
         value = normalise.text(value)
+        if not value:
+            continue
+        try:
+            value = _normaliser(name, region)(value)
+        except InvalidValue:
+            if unreadable is None:
+                raise
+            unreadable[name] = value
+            continue
         if value:
-            clean[name] = _normaliser(name, region)(value)
+            clean[name] = value
     if clean.get("address_form") == "unknown":
         del clean["address_form"]
     if not any(name in clean for name in NAMING_FIELDS):
@@ -87,7 +104,7 @@ def _normaliser(name: str, region: str) -> Callable[[str], str]:
     if name == "email":
         return normalise.email
     if name in ("phone", "mobile"):
-        return lambda value: normalise.phone(value, region)
+        return lambda value: values.phone(value, region)
     if name in normalise.NETWORKS:
         return lambda value: normalise.handle(name, value)
     return _SIMPLE.get(name, _keep)
@@ -111,7 +128,7 @@ def _language(value: str) -> str:
 
 
 _SIMPLE: dict[str, Callable[[str], str]] = {
-    "birth_date": normalise.birth_date,
+    "birth_date": values.birthday,
     "website": normalise.website,
     "address_form": normalise.address_form,
     "language": _language,

@@ -1,7 +1,8 @@
 """Reading the files people export into rows of text.
 
 ``read_table`` recognises the format by its extension (``.csv``/``.txt``/
-``.tsv``, ``.vcf``, ``.jsonl``/``.ndjson``), decodes the bytes (UTF-8 with or
+``.tsv``, ``.vcf``, ``.jsonl``/``.ndjson``; ``.js``/``.json`` and ``.zip`` are
+left to ``formats.archives``), decodes the bytes (UTF-8 with or
 without BOM, UTF-16 with BOM as Excel writes it, else Windows-1252) and yields
 rows with their line numbers. Anything it cannot read is a ``FormatError``
 naming the line.
@@ -13,6 +14,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +27,20 @@ _DELIMITERS = ",;\t|"
 
 @dataclass
 class Table:
-    """A file's columns and rows; ``canonical`` when columns are field names already."""
+    """A file's columns and rows; ``canonical`` when columns are field names already.
+
+    ``export`` is the key of the tool's export the file was recognised as
+    (see ``cdp.ingest.formats.known``), ``kind`` what it holds when the
+    reader knows it (contacts, purchases, messages).
+    """
 
     format: str
     encoding: str
     columns: list[str]
     rows: list[Row]
     canonical: bool = False
+    export: str | None = None
+    kind: str | None = None
 
 
 def read_table(path: Path, data: bytes) -> Table:
@@ -49,8 +58,13 @@ def read_table(path: Path, data: bytes) -> Table:
         columns, rows = read_csv(text)
         return Table("csv", encoding, columns, rows)
     raise FormatError(
-        None, N_("unknown file type '{suffix}': expected .csv, .tsv, .txt, .vcf or .jsonl"), suffix=suffix
+        None,
+        N_("unknown file type '{suffix}': expected .csv, .tsv, .txt, .vcf, .jsonl, .json, .js or .zip"),
+        suffix=suffix,
     )
+
+
+SOCIAL_SUFFIXES = (".js", ".json")
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -102,8 +116,35 @@ def _count_unquoted(line: str, delimiter: str) -> int:
     return count
 
 
+_META_LINE = re.compile(r'"?(EXTF|DTVF)"?;')
+
+
+def preamble_lines(text: str) -> int:
+    """How many lines before the header are not part of the table.
+
+    DATEV files start with one meta line (``"EXTF";700;…``) before the
+    column names; LinkedIn's Connections.csv with a ``Notes:`` paragraph
+    that ends at the first empty line.
+    """
+    lines = text.split("\n", 50)
+    if _META_LINE.match(lines[0]):
+        return 1
+    if lines[0].strip() == "Notes:":
+        for number, line in enumerate(lines[1:-1], start=1):
+            if not line.strip():
+                return number + 1
+    return 0
+
+
 def read_csv(text: str) -> tuple[list[str], list[Row]]:
-    """Header and rows of a delimited text; every row must match the header."""
+    """Header and rows of a delimited text; every row must match the header.
+
+    Lines before the header (see ``preamble_lines``) are skipped; line
+    numbers still count them, so that they match what an editor shows.
+    """
+    skipped = preamble_lines(text)
+    if skipped:
+        text = text.split("\n", skipped)[skipped]
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line), strict=True)
     try:
@@ -111,8 +152,10 @@ def read_csv(text: str) -> tuple[list[str], list[Row]]:
     except StopIteration:
         raise FormatError(None, N_("the file is empty")) from None
     except csv.Error as error:
-        raise FormatError(1, N_("broken quoting in the header ({error})"), error=error) from None
-    _check_header(header)
+        raise FormatError(skipped + 1, N_("broken quoting in the header ({error})"), error=error) from None
+    if skipped:
+        header = _numbered_repeats(header)
+    _check_header(header, skipped + 1)
     rows: list[Row] = []
     start = reader.line_num + 1
     try:
@@ -120,31 +163,41 @@ def read_csv(text: str) -> tuple[list[str], list[Row]]:
             if any(value.strip() for value in values):
                 if len(values) != len(header):
                     raise FormatError(
-                        start,
+                        skipped + start,
                         N_("has {fields} fields, the header has {header}"),
                         fields=len(values),
                         header=len(header),
                     )
-                rows.append((start, dict(zip(header, values, strict=True))))
+                rows.append((skipped + start, dict(zip(header, values, strict=True))))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise FormatError(start, N_("broken quoting ({error})"), error=error) from None
+        raise FormatError(skipped + start, N_("broken quoting ({error})"), error=error) from None
     return header, rows
 
 
-def _check_header(header: list[str]) -> None:
+def _numbered_repeats(header: list[str]) -> list[str]:
+    """DATEV names its unused columns all ``Leerfeld``: the repeats become ``Leerfeld 2``, ``Leerfeld 3``…"""
+    seen: dict[str, int] = {}
+    numbered = []
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+        numbered.append(f"{name} {seen[name]}" if seen[name] > 1 else name)
+    return numbered
+
+
+def _check_header(header: list[str], line: int = 1) -> None:
     if not any(header):
-        raise FormatError(1, N_("the header line is empty"))
+        raise FormatError(line, N_("the header line is empty"))
     for position, name in enumerate(header, start=1):
         if not name:
-            raise FormatError(1, N_("column {position} has no name in the header"), position=position)
+            raise FormatError(line, N_("column {position} has no name in the header"), position=position)
     first_position: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in first_position:
             # Positions only: a file without a header would put a person's
             # values here, and messages never repeat values.
             raise FormatError(
-                1,
+                line,
                 N_("columns {first} and {second} have the same name in the header"),
                 first=first_position[name],
                 second=position,

@@ -1,33 +1,44 @@
 """Interactions: purchases, messages, posts and tickets, tied to a contact.
 
-An interaction file names the contact it belongs to by that contact's record
-id in the same source (``contact_id``), so a shop's order export refers to
-its own customer numbers. Free text and product details are sealed with the
-contact's data key; amounts, currencies, channels and times stay readable for
-reports because on their own they identify no one.
+An interaction file names the contact it belongs to as the tool wrote it:
+by that contact's record id in the same source (``contact_id``), by email,
+customer number, phone number, a network handle or profile URL, or by the
+display name (``contact_*``). The contact is looked for in the same source
+first, then in every source; a reference that fits two people links to
+neither. Free text and product details are sealed with the contact's data
+key; amounts, currencies, channels and times stay readable for reports
+because on their own they identify no one.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Connection, insert, select
 
 from cdp import normalise
-from cdp.errors import N_, InvalidValue
-from cdp.ingest import columns
+from cdp.errors import N_, InvalidValue, Message
+from cdp.ingest import columns, values
+from cdp.profiles.search import SearchIndex
 from cdp.store.database import Store, next_id
 from cdp.store.personal import Place
-from cdp.store.schema import interaction, source_record
+from cdp.store.schema import identifier, interaction, source_record
 from cdp.store.sql import IDS, for_ids
 
 KINDS = ("purchases", "messages")
 
-PURCHASE_FIELDS = (
+# How a row names its contact, in the order they are tried; ``contact_id`` is the record id in the same source.
+REFERENCES = (
     "contact_id",
+    "contact_email",
+    "contact_customer_number",
+    *(f"contact_{network}" for network in normalise.NETWORKS),
+    "contact_phone",
+    "contact_name",
+)
+PURCHASE_FIELDS = (
+    *REFERENCES,
     "interaction_id",
     "occurred_at",
     "amount",
@@ -36,7 +47,7 @@ PURCHASE_FIELDS = (
     "quantity",
     "comment",
 )
-MESSAGE_FIELDS = ("contact_id", "interaction_id", "occurred_at", "type", "channel", "direction", "subject", "text")
+MESSAGE_FIELDS = (*REFERENCES, "interaction_id", "occurred_at", "type", "channel", "direction", "subject", "text")
 FIELDS = {"purchases": PURCHASE_FIELDS, "messages": MESSAGE_FIELDS}
 
 CHANNELS = ("email", "phone", "letter", "shop", "chat", "ticket", *normalise.NETWORKS)
@@ -44,6 +55,8 @@ MESSAGE_TYPES = ("message", "post", "ticket")
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "contact_id": ("kundennummer", "kunden id", "customer id", "customer number", "kontakt id", "contact", "author"),
+    "contact_email": ("e-mail", "email", "e-mail-adresse", "email address", "kunden e-mail", "customer email"),
+    "contact_customer_number": ("kd-nr", "kd nr", "kdnr"),
     "interaction_id": (
         "bestellnummer",
         "order id",
@@ -75,33 +88,51 @@ def map_columns(kind: str, headers: list[str], overrides: dict[str, str]) -> dic
     return columns.first_columns(headers, known, overrides)
 
 
+Reference = tuple[str, str]  # (reference field, normalised value)
+
+
 @dataclass
 class PreparedInteraction:
     line: int
-    contact_id: str
+    references: list[Reference]
     interaction_id: str
     columns: dict
     details: dict
+    contact: dict | None = None  # the contact record it links to, once found
 
 
-def normalise_row(kind: str, raw: dict[str, str]) -> tuple[str, str, dict, dict]:
-    """``(contact_id, interaction_id, columns, sealed details)`` for one row.
+def normalise_row(kind: str, raw: dict[str, str]) -> tuple[list[Reference], str, dict, dict]:
+    """``(references, interaction_id, columns, sealed details)`` for one row.
 
     ``interaction_id`` is empty when the file has none; the caller derives one.
     """
     clean = {name: _clean(name, value) for name, value in raw.items()}
     clean = {name: value for name, value in clean.items() if value}
-    for required in ("contact_id", "occurred_at"):
-        if required not in clean:
-            raise InvalidValue(required, N_("is empty but required"))
-    columns = {"occurred_at": occurred_at(clean.pop("occurred_at"))}
+    references = [(name, _reference(name, clean.pop(name))) for name in REFERENCES if name in clean]
+    if not references:
+        raise InvalidValue("contact_id", N_("names no contact (record id, email, customer number, handle or name)"))
+    if "occurred_at" not in clean:
+        raise InvalidValue("occurred_at", N_("is empty but required"))
+    columns = {"occurred_at": values.moment(clean.pop("occurred_at"))}
     if kind == "purchases":
         columns |= _purchase_columns(clean)
     else:
         columns |= _message_columns(clean)
-    contact_id = clean.pop("contact_id")
     interaction_id = clean.pop("interaction_id", "")
-    return contact_id, interaction_id, columns, clean
+    return references, interaction_id, columns, clean
+
+
+def _reference(name: str, value: str) -> str:
+    if name == "contact_email":
+        return normalise.email_key(normalise.email(value))
+    if name == "contact_phone":
+        return values.phone(value)
+    if name == "contact_customer_number":
+        return values.unprotected(value).upper()
+    network = name.removeprefix("contact_")
+    if network in normalise.NETWORKS:
+        return normalise.handle(network, value)
+    return values.unprotected(value) if name == "contact_id" else value
 
 
 FREE_TEXT_FIELDS = ("text", "subject", "comment", "product")
@@ -111,56 +142,13 @@ def _clean(name: str, value: str) -> str:
     return normalise.free_text(value) if name in FREE_TEXT_FIELDS else normalise.text(value)
 
 
-def occurred_at(value: str) -> str:
-    """A date, ``date time`` or ISO timestamp as ISO text to the second.
-
-    Times with a zone are converted to UTC and stored without one, like the
-    times without a zone, so that all of them sort correctly as text.
-    """
-    try:
-        moment = datetime.fromisoformat(value.replace(" ", "T"))
-    except ValueError:
-        pass
-    else:
-        if moment.tzinfo is not None:
-            try:
-                moment = moment.astimezone(UTC).replace(tzinfo=None)
-            except OverflowError:
-                raise InvalidValue("occurred_at", N_("not a time that can be converted to UTC")) from None
-        return moment.replace(microsecond=0).isoformat()
-    date_part, _, time_part = value.partition(" ")
-    day = normalise.parse_date(date_part, "occurred_at")
-    try:
-        moment = time.fromisoformat(time_part) if time_part else time(0, 0)
-    except ValueError:
-        raise InvalidValue("occurred_at", N_("not a time of day such as 14:30")) from None
-    return datetime.combine(day, moment).replace(microsecond=0).isoformat()
-
-
-def amount_minor(value: str) -> int:
-    """``12,50`` / ``12.50`` / ``1.234,50`` / ``1,234.50`` as cents."""
-    cleaned = re.sub(r"[\s€$£]|EUR|USD|CHF|GBP", "", value)
-    if "," in cleaned and (cleaned.rfind(",") > cleaned.rfind(".")):
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
-    try:
-        amount = Decimal(cleaned)
-        exact = amount.is_finite() and abs(amount) <= 10**9 and amount == amount.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise InvalidValue("amount", N_("not an amount such as 12,50 or 12.50")) from None
-    if not exact:
-        raise InvalidValue("amount", N_("not an amount with at most two decimals"))
-    return int(amount * 100)
-
-
 def _purchase_columns(clean: dict[str, str]) -> dict:
     if "amount" not in clean:
         raise InvalidValue("amount", N_("is empty but required"))
     currency = clean.pop("currency", "EUR").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise InvalidValue("currency", N_("expected a three-letter currency code such as EUR"))
-    return {"amount_minor": amount_minor(clean.pop("amount")), "currency": currency, "channel": "shop"}
+    return {"amount_minor": values.amount_minor(clean.pop("amount")), "currency": currency, "channel": "shop"}
 
 
 def _message_columns(clean: dict[str, str]) -> dict:
@@ -179,32 +167,98 @@ def _message_columns(clean: dict[str, str]) -> dict:
     return {"kind": message_type, "channel": channel}
 
 
-def contacts_by_id(connection: Connection, store: Store, source: str, contact_ids: set[str]) -> dict[str, dict]:
+def link(connection: Connection, store: Store, source: str, rows: list[PreparedInteraction]) -> dict[int, str]:
+    """Find each row's contact (``row.contact``); ``{line: reason}`` for rows that find none."""
+    by_id = _by_record_id(
+        connection, store, source, {v for row in rows for n, v in row.references if n == "contact_id"}
+    )
+    found: dict[Reference, dict | str] = {}
+    unlinked: dict[int, str] = {}
+    for row in rows:
+        reason = Message(N_("no contact with this contact_id in source '{source}'; import the contacts first"),
+                         source=source)  # fmt: skip
+        for reference in row.references:
+            if reference[0] == "contact_id":
+                contact = by_id.get(reference[1])
+            else:
+                if reference not in found:
+                    found[reference] = _by_reference(connection, store, source, reference)
+                contact = found[reference] if isinstance(found[reference], dict) else None
+                reason = found[reference] if isinstance(found[reference], str) else reason
+            if contact is not None:
+                row.contact = contact
+                break
+        else:
+            unlinked[row.line] = reason
+    return unlinked
+
+
+_RECORD_COLUMNS = (source_record.c.id, source_record.c.profile_id, source_record.c.key_id, source_record.c.source)
+
+
+def _by_record_id(connection: Connection, store: Store, source: str, contact_ids: set[str]) -> dict[str, dict]:
     """The contact records (id, profile, key) for the given ids in ``source``."""
     by_digest = {store.personal.digest(f"record:{source}", contact_id): contact_id for contact_id in contact_ids}
-    query = select(
-        source_record.c.id, source_record.c.profile_id, source_record.c.key_id, source_record.c.record_digest
-    ).where(source_record.c.source == source, source_record.c.record_digest.in_(IDS))
+    query = select(*_RECORD_COLUMNS, source_record.c.record_digest).where(
+        source_record.c.source == source, source_record.c.record_digest.in_(IDS)
+    )
     return {by_digest[bytes(row.record_digest)]: dict(row._mapping) for row in for_ids(connection, query, by_digest)}
 
 
-def write(
-    store: Store,
-    connection: Connection,
-    source: str,
-    rows: list[PreparedInteraction],
-    contacts: dict[str, dict],
-    stamp: str,
-) -> tuple[int, int]:
-    """Insert the interactions not yet stored; ``(created, unchanged)``.
+def _by_reference(connection: Connection, store: Store, source: str, reference: Reference) -> dict | str:
+    """The one contact record a reference names, preferring ``source``; else the reason there is none."""
+    name, value = reference
+    if name == "contact_name":
+        candidates = _by_name(connection, store, value)
+    else:
+        kind = name.removeprefix("contact_")
+        query = (
+            select(*_RECORD_COLUMNS)
+            .join(identifier, identifier.c.source_record_id == source_record.c.id)
+            .where(identifier.c.kind == kind, identifier.c.digest == store.personal.digest(kind, value))
+            .order_by(source_record.c.id)
+        )
+        candidates = [dict(row._mapping) for row in connection.execute(query)]
+    if not candidates:
+        return Message(N_("no contact found by {reference}; import the contacts first"), reference=_label(name))
+    same_source = [candidate for candidate in candidates if candidate["source"] == source]
+    if len({candidate["profile_id"] for candidate in same_source or candidates}) > 1:
+        return Message(N_("{reference} fits more than one person; linked to no one"), reference=_label(name))
+    return (same_source or candidates)[0]
 
-    ``contacts`` is what ``contacts_by_id`` found for the rows' contact ids.
-    """
-    known = _known_digests(connection, [contact["id"] for contact in contacts.values()])
+
+def _by_name(connection: Connection, store: Store, name: str) -> list[dict]:
+    """The records whose first and last name are ``name`` (folded), found through the search index."""
+    wanted = normalise.fold(" ".join(name.split()))
+    profiles = SearchIndex(store.personal).find(connection, name, "DE", limit=50)
+    if not profiles:
+        return []
+    query = select(*_RECORD_COLUMNS, source_record.c.payload).where(source_record.c.profile_id.in_(profiles))
+    matches = []
+    for row in connection.execute(query.order_by(source_record.c.id)):
+        payload = store.personal.open(bytes(row.key_id), Place("source_record", "payload", row.id), bytes(row.payload))
+        fields = (payload or {}).get("fields", {})
+        full = " ".join(part for part in (fields.get("first_name"), fields.get("last_name")) if part)
+        if full and normalise.fold(full) == wanted:
+            matches.append({key: row._mapping[key] for key in ("id", "profile_id", "key_id", "source")})
+    return matches
+
+
+def _label(reference: str) -> str:
+    labels = {"contact_email": N_("email"), "contact_customer_number": N_("customer number"),
+              "contact_phone": N_("phone number"), "contact_name": N_("name")}  # fmt: skip
+    return Message(labels[reference]) if reference in labels else reference.removeprefix("contact_")
+
+
+def write(
+    store: Store, connection: Connection, source: str, rows: list[PreparedInteraction], stamp: str
+) -> tuple[int, int]:
+    """Insert the interactions not yet stored; ``(created, unchanged)``. Every row has its ``contact``."""
+    known = _known_digests(connection, list({row.contact["id"] for row in rows}))
     new_id = next_id(connection, interaction)
     new_rows = []
     for row in rows:
-        contact = contacts[row.contact_id]
+        contact = row.contact
         digest = store.personal.digest(f"interaction:{source}", row.interaction_id)
         if (contact["id"], digest) in known:
             continue

@@ -1,11 +1,21 @@
-"""Importing a file of contacts: read, map, normalise, then write all or nothing.
+"""Importing a file: recognise it, read, map, normalise, then write all or nothing.
 
-The whole file is read and every row normalised before anything is written;
-if any row fails, ``ImportRejected`` lists the lines and reasons and the store
-is untouched. Writing happens in one unit of work. A record is known by its
-source and its source record id (kept only as a keyed hash); importing the
-same file twice adds nothing, and a changed record is updated with the time
-each changed field was seen.
+The export is recognised by its header (``formats.known``) unless the caller
+names the kind or the format; the whole file is read and every row
+normalised before anything is written. Structural breakage refuses the file
+(``ImportRejected`` lists the lines and reasons) and the store is untouched.
+A value that cannot be read refuses nothing: the record lands without that
+field, the raw value is sealed in the record, and the result counts such
+values per column with their lines; rows that say nothing about anyone, or
+interactions whose contact is not found, are left out and listed. ``strict``
+turns each of these into a refusal of the whole file.
+
+Writing happens in one unit of work. A record is known by its source and its
+source record id (kept only as a keyed hash); a row without an id gets one
+from its first identifier (email, handle, customer number, phone), so a
+re-export of the same people updates them. Importing the same file twice
+adds nothing, and a changed record is updated with the time each changed
+field was seen.
 """
 
 from __future__ import annotations
@@ -23,10 +33,12 @@ from sqlalchemy import Connection, insert, select
 from cdp import audit, logs, records, suppression
 from cdp.clock import now
 from cdp.errors import N_, CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue, Message
-from cdp.ingest import interactions
-from cdp.ingest.columns import FULL_NAME, map_columns, split_full_name
-from cdp.ingest.fields import CONTACT_FIELDS, Contact, normalise_contact
-from cdp.ingest.files import Table, read_table, records_table
+from cdp.ingest import interactions, values
+from cdp.ingest.address import split_address
+from cdp.ingest.columns import FULL_ADDRESS, FULL_NAME, map_columns, split_full_name
+from cdp.ingest.fields import AUTO_ID_FIELDS, CONTACT_FIELDS, Contact, normalise_contact
+from cdp.ingest.files import SOCIAL_SUFFIXES, Row, Table, decode, read_table, records_table
+from cdp.ingest.formats import archives, known
 from cdp.parallel import map_chunks
 from cdp.profiles.search import SearchIndex
 from cdp.store.database import Store, as_values, insert_values, next_id
@@ -40,6 +52,7 @@ Progress = Callable[[int], None]
 AfterImport = Callable[[Store, list[int], str], object]
 KINDS = ("contacts", *interactions.KINDS)
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+Problems = list[tuple[int | None, str]]
 
 
 @dataclass
@@ -54,6 +67,42 @@ class ImportResult:
     suppressed: int = 0  # rows of people erased on request, held back (see ``cdp.suppression``)
     new_record_ids: list[int] = field(default_factory=list)
     changed_record_ids: list[int] = field(default_factory=list)
+    kind: str = "contacts"
+    format_name: str | None = None  # the tool's export it was recognised as
+    unreadable: dict[str, list[int]] = field(default_factory=dict)  # column -> lines whose value was left out
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # rows left out: line, reason
+
+
+@dataclass
+class Layout:
+    """How a table is read: what it holds, the export it comes from, and which column feeds which field.
+
+    ``mapping`` sends a column to a field, or to ``""`` to leave it out;
+    other columns are kept as extra attributes unless ``keep_extras`` is off.
+    """
+
+    kind: str
+    export: known.ExportFormat | None
+    mapping: dict[str, str]
+    keep_extras: bool = True
+    export_key: str | None = None  # set by readers that know the export (social archives)
+
+    @property
+    def format_name(self) -> str | None:
+        return self.export.name if self.export else known.ARCHIVE_NAMES.get(self.export_key or "")
+
+
+@dataclass
+class Preview:
+    """What an import of a file would read, shown before it runs."""
+
+    format_key: str | None
+    format_name: str | None
+    kind: str
+    columns: list[str]
+    mapping: dict[str, str]
+    fields: tuple[str, ...]
+    sample: list[Row]
 
 
 @dataclass
@@ -64,8 +113,10 @@ class Prepared:
     record_id: str
     contact: Contact
     extra: dict[str, str]
+    unreadable: dict[str, str] = field(default_factory=dict)  # column -> raw value, sealed with the record
     digest: bytes = b""
     content_mac: bytes = b""
+    auto_content: str = ""  # for a derived id: the content, to tell two people with one email apart
 
 
 def import_file(
@@ -73,32 +124,25 @@ def import_file(
     path: Path,
     source: str,
     *,
-    kind: str = "contacts",
+    kind: str | None = None,
+    format_key: str | None = None,
     overrides: dict[str, str] | None = None,
+    strict: bool = False,
     region: str = "DE",
     actor: str = "cli",
     progress: Progress | None = None,
     after_import: AfterImport | None = None,
 ) -> ImportResult:
-    """Import the records in the file at ``path``; all rows or none.
+    """Import the records in the file at ``path``.
 
     Large files are normalised in worker processes; only a single-threaded
     caller such as the CLI may use this.
     """
     data = read_bytes(path)
     return import_data(
-        store,
-        str(path),
-        data,
-        source,
-        kind=kind,
-        overrides=overrides,
-        region=region,
-        actor=actor,
-        progress=progress,
-        processes=True,
-        after_import=after_import,
-    )
+        store, str(path), data, source, kind=kind, format_key=format_key, overrides=overrides, strict=strict,
+        region=region, actor=actor, progress=progress, processes=True, after_import=after_import,
+    )  # fmt: skip
 
 
 def import_data(
@@ -107,30 +151,50 @@ def import_data(
     data: bytes,
     source: str,
     *,
-    kind: str = "contacts",
+    kind: str | None = None,
+    format_key: str | None = None,
     overrides: dict[str, str] | None = None,
+    strict: bool = False,
     region: str = "DE",
     actor: str = "cli",
     progress: Progress | None = None,
     processes: bool = False,
     after_import: AfterImport | None = None,
 ) -> ImportResult:
-    """Import ``data``, the bytes of a file called ``name``; all rows or none.
+    """Import ``data``, the bytes of a file called ``name``.
 
-    ``kind`` is ``contacts`` (the default), ``purchases`` or ``messages``.
-    ``processes`` lets normalisation fork worker processes (never in a
-    threaded server). ``after_import`` runs once the records are committed, with the ids
-    of the records created or changed.
+    ``kind`` is ``contacts``, ``purchases`` or ``messages``, and
+    ``format_key`` one of ``formats.known``; both are recognised when not
+    given. ``processes`` lets normalisation fork worker processes (never in
+    a threaded server). ``after_import`` runs once the records are
+    committed, with the ids of the records created or changed.
     """
     check_source_name(source)
-    _check_kind(name, kind)
-    try:
-        table = read_table(Path(name), data)
-    except FormatError as error:
-        raise ImportRejected(name, [(error.line, error.reason)]) from None
+    table = _read(name, data)
     return import_table(
-        store, name, table, hashlib.sha256(data).hexdigest(), source, kind=kind, overrides=overrides, region=region,
-        actor=actor, progress=progress, processes=processes, after_import=after_import,
+        store, name, table, hashlib.sha256(data).hexdigest(), source, kind=kind, format_key=format_key,
+        overrides=overrides, strict=strict, region=region, actor=actor, progress=progress, processes=processes,
+        after_import=after_import,
+    )  # fmt: skip
+
+
+def preview(
+    name: str,
+    data: bytes,
+    *,
+    kind: str | None = None,
+    format_key: str | None = None,
+    overrides: dict[str, str] | None = None,
+    rows: int = 5,
+) -> Preview:
+    """The recognised export, the mapping and the first ``rows`` rows of a file; nothing is written."""
+    table = _read(name, data)
+    layout, shaped = read_layout(table, kind, format_key, overrides or {}, name)
+    columns = list(dict.fromkeys(column for _, row in shaped for column in row)) or table.columns
+    fields = CONTACT_FIELDS if layout.kind == "contacts" else interactions.FIELDS[layout.kind]
+    return Preview(
+        layout.export.key if layout.export else layout.export_key, layout.format_name, layout.kind, columns,
+        layout.mapping, fields, shaped[:rows],
     )  # fmt: skip
 
 
@@ -143,8 +207,9 @@ def import_records(
     digest = hashlib.sha256(json.dumps(records, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     table = records_table(list(enumerate(records, start=1)), "api")
     return import_table(
-        store, "request", table, digest, source, kind=kind, region=region, actor=actor, after_import=after_import
-    )
+        store, "request", table, digest, source, kind=kind, strict=True, region=region, actor=actor,
+        after_import=after_import,
+    )  # fmt: skip
 
 
 def import_table(
@@ -154,8 +219,10 @@ def import_table(
     digest: str,
     source: str,
     *,
-    kind: str = "contacts",
+    kind: str | None = None,
+    format_key: str | None = None,
     overrides: dict[str, str] | None = None,
+    strict: bool = False,
     region: str = "DE",
     actor: str = "cli",
     progress: Progress | None = None,
@@ -163,16 +230,135 @@ def import_table(
     after_import: AfterImport | None = None,
 ) -> ImportResult:
     """Import a table read from the file (or request) ``name``, whose bytes hash to ``digest``: the one pipeline."""
-    run = {"kind": kind, "format": table.format, "file_digest": digest, "started_at": now(), "actor": actor}
-    if kind == "contacts":
-        prepared = prepare(store, table, source, overrides or {}, region, name, progress, processes)
+    layout, rows = read_layout(table, kind, format_key, overrides or {}, name)
+    run = {"kind": layout.kind, "format": table.format, "file_digest": digest, "started_at": now(), "actor": actor}
+    if layout.kind == "contacts":
+        prepared, outcome = prepare(store, rows, layout, source, region, name, strict, progress, processes)
         result = _write(store, source, prepared, run)
+        _describe(result, layout, outcome)
         touched = result.new_record_ids + result.changed_record_ids
         if after_import is not None and touched:
             _follow_up(after_import, store, touched, actor, result)
         return result
-    rows = prepare_interactions(store, table, kind, overrides or {}, name)
-    return _write_interactions(store, source, rows, run, name)
+    prepared_interactions, outcome = prepare_interactions(store, rows, layout, name, strict)
+    result = _write_interactions(store, source, prepared_interactions, run, name, strict, outcome)
+    return _describe(result, layout, outcome)
+
+
+def _read(name: str, data: bytes) -> Table:
+    try:
+        if Path(name).suffix.lower() in SOCIAL_SUFFIXES:
+            return archives.read_social(Path(name).name, decode(data)[0])
+        return read_table(Path(name), data)
+    except FormatError as error:
+        raise ImportRejected(name, [(error.line, error.reason)]) from None
+
+
+def import_archive(
+    store: Store,
+    name: str,
+    data: bytes,
+    source: str,
+    *,
+    strict: bool = False,
+    region: str = "DE",
+    actor: str = "cli",
+    progress: Progress | None = None,
+    after_import: AfterImport | None = None,
+) -> ArchiveImport:
+    """Import each file of a zip delivery (LinkedIn, Mailchimp, X, Facebook, Instagram) that Kundenbild can use.
+
+    The files are imported one after the other, contacts before what refers
+    to them; each is all or nothing on its own, and a refused file stops the
+    files after it (``ArchiveImport.refused``).
+    """
+    check_source_name(source)
+    try:
+        contents = archives.archive_members(name, data)
+    except FormatError as error:
+        raise ImportRejected(name, [(error.line, error.reason)]) from None
+    outcome = ArchiveImport(skipped=contents.skipped)
+    for member, member_data in contents.usable:
+        where = f"{name}: {member}"
+        try:
+            result = import_data(
+                store, where, member_data, source, strict=strict, region=region, actor=actor, progress=progress,
+                after_import=after_import,
+            )  # fmt: skip
+        except ImportRejected as refused:
+            outcome.refused = (member, refused)
+            break
+        outcome.imported.append((member, result))
+    return outcome
+
+
+@dataclass
+class ArchiveImport:
+    """What importing a zip delivery did: each file imported, the first refused, the files not used."""
+
+    imported: list[tuple[str, ImportResult]] = field(default_factory=list)
+    refused: tuple[str, ImportRejected] | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What reading the rows left out: values per column, and whole rows."""
+
+    unreadable: dict[str, list[int]] = field(default_factory=dict)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _describe(result: ImportResult, layout: Layout, outcome: Outcome) -> ImportResult:
+    result.kind = layout.kind
+    result.format_name = layout.format_name
+    result.unreadable = outcome.unreadable
+    result.skipped = sorted(outcome.skipped + result.skipped, key=lambda item: item[0])
+    return result
+
+
+def read_layout(
+    table: Table, kind: str | None, format_key: str | None, overrides: dict[str, str], where: str
+) -> tuple[Layout, list[Row]]:
+    """The layout of ``table`` and its rows as that layout reads them (one per record)."""
+    if kind is not None:
+        _check_kind(where, kind)
+    export = _export(table, kind, format_key, where)
+    kind = kind or (export.kind if export else table.kind) or "contacts"
+    rows = export.reshape(table.rows) if export and export.reshape else table.rows
+    if export and export.defaults:
+        rows = [(line, {**export.defaults, **row}) for line, row in rows]
+    headers = list(dict.fromkeys(column for _, row in rows for column in row)) if rows else table.columns
+    fields = CONTACT_FIELDS if kind == "contacts" else interactions.FIELDS[kind]
+    problems = _override_problems(headers, overrides, fields, kind)
+    if problems:
+        raise ImportRejected(where, problems)
+    if table.canonical or (export and export.defaults):
+        mapping = {column: column for column in headers if column in fields or column in (FULL_NAME, FULL_ADDRESS)}
+    else:
+        mapping = {}
+    if export:
+        mapping |= known.mapping_of(export, headers)
+    elif kind == "contacts" and not table.canonical:
+        mapping |= map_columns(headers, {column: name for column, name in overrides.items() if name})
+    elif not table.canonical:
+        mapping |= interactions.map_columns(kind, headers, {column: name for column, name in overrides.items() if name})
+    mapping |= overrides
+    keep_extras = not (export and export.only_mapped)
+    return Layout(kind, export, mapping, keep_extras, table.export), rows
+
+
+def _export(table: Table, kind: str | None, format_key: str | None, where: str) -> known.ExportFormat | None:
+    if format_key is not None:
+        if format_key not in known.BY_KEY:
+            choices = ", ".join(known.BY_KEY)
+            unknown = Message(N_("unknown format '{format}': expected one of {choices}"), format=format_key,
+                              choices=choices)  # fmt: skip
+            raise ImportRejected(where, [(None, unknown)])
+        return known.BY_KEY[format_key]
+    if table.canonical:
+        return None
+    return known.detect(table.columns, kind)
 
 
 def _check_kind(name: str, kind: str) -> None:
@@ -213,27 +399,15 @@ def read_bytes(path: Path) -> bytes:
         raise ImportRejected(str(path), [(None, Message(N_("cannot be read ({cause})"), cause=cause))]) from None
 
 
-def resolve_mapping(table: Table, overrides: dict[str, str], where: str) -> dict[str, str]:
-    """The column → field mapping, or ``ImportRejected`` for a bad ``--map``."""
-    if table.canonical:
-        return {name: name for name in table.columns if name in CONTACT_FIELDS}
-    problems = _override_problems(table, overrides, CONTACT_FIELDS, "contacts")
-    if problems:
-        raise ImportRejected(where, problems)
-    return map_columns(table.columns, overrides)
-
-
-def _override_problems(
-    table: Table, overrides: dict[str, str], fields: tuple[str, ...], kind: str
-) -> list[tuple[int | None, str]]:
-    """What is wrong with the ``--map`` options for a file of ``kind``."""
-    problems: list[tuple[int | None, str]] = []
+def _override_problems(headers: list[str], overrides: dict[str, str], fields: tuple[str, ...], kind: str) -> Problems:
+    """What is wrong with the ``--map`` options for a file of ``kind`` (an empty field leaves a column out)."""
+    problems: Problems = []
     for column, name in overrides.items():
-        if column not in table.columns:
+        if column not in headers:
             problems.append(
                 (None, Message(N_("--map names the column '{column}', which the file does not have"), column=column))
             )
-        if name not in fields:
+        if name and name not in fields:
             problems.append(
                 (None, Message(N_("--map names the field '{field}', which {kind} do not have"), field=name, kind=kind))
             )
@@ -242,77 +416,165 @@ def _override_problems(
 
 def prepare(
     store: Store,
-    table: Table,
+    rows: list[Row],
+    layout: Layout,
     source: str,
-    overrides: dict[str, str],
     region: str,
     where: str,
+    strict: bool = False,
     progress: Progress | None = None,
     processes: bool = False,
-) -> list[Prepared]:
-    """Normalise every row; collect every problem before rejecting."""
-    mapping = resolve_mapping(table, overrides, where)
-    if not set(mapping.values()) - {"source_record_id"}:
+) -> tuple[list[Prepared], Outcome]:
+    """Normalise every row; collect every problem before rejecting (or, unless ``strict``, leaving out)."""
+    if not set(layout.mapping.values()) - {"source_record_id", ""}:
         nothing = Message(N_("no column maps to a contact field (see --map and 'cdp import --help')"))
         raise ImportRejected(where, [(1, nothing)])
-    normalise = partial(_normalise_rows, mapping=mapping, region=region)
-    normalised = map_chunks(normalise, table.rows, progress, processes)
-    problems: list[tuple[int | None, str]] = [
-        (line, outcome) for line, outcome in normalised if isinstance(outcome, str)
-    ]
-    if not table.rows:
+    normalise = partial(_normalise_rows, layout=layout, region=region, strict=strict)
+    normalised = map_chunks(normalise, rows, progress, processes)
+    problems: Problems = [(line, outcome) for line, outcome in normalised if isinstance(outcome, str)]
+    if not rows:
         problems.append((None, Message(N_("the file holds no records"))))
-    prepared = [_with_digests(store, line, outcome) for line, outcome in normalised if not isinstance(outcome, str)]
-    problems.extend(_duplicates(prepared))
+    outcome = Outcome()
+    prepared = []
+    for line, result in normalised:
+        if isinstance(result, Skipped):
+            outcome.skipped.append((line, result.reason))
+        elif not isinstance(result, str):
+            prepared.append(_with_digests(store, line, result))
+    problems.extend(_duplicates(store, prepared))
     if problems:
         raise ImportRejected(where, problems)
     for row in prepared:
         row.digest = store.personal.digest(f"record:{source}", row.record_id)
-    return _drop_repeats(prepared)
+        for column in row.unreadable:
+            outcome.unreadable.setdefault(column, []).append(row.line)
+    return _drop_repeats(prepared), outcome
 
 
-Normalised = tuple[str, Contact, dict[str, str], str]
+@dataclass
+class Normalised:
+    record_id: str
+    contact: Contact
+    extra: dict[str, str]
+    unreadable: dict[str, str]
+    content: str
+
+
+@dataclass
+class Skipped:
+    reason: str
 
 
 def _normalise_rows(
-    rows: list[tuple[int, dict[str, str]]], mapping: dict[str, str], region: str
-) -> list[tuple[int, Normalised | str]]:
-    """Each row normalised, or the reason it cannot be (runs in a worker)."""
-    results: list[tuple[int, Normalised | str]] = []
-    for line, values in rows:
+    rows: list[Row], layout: Layout, region: str, strict: bool
+) -> list[tuple[int, Normalised | Skipped | str]]:
+    """Each row normalised, or the reason it cannot be: a problem (a ``str``) or a row left out (runs in a worker)."""
+    results: list[tuple[int, Normalised | Skipped | str]] = []
+    for line, row in rows:
         try:
-            results.append((line, _normalise_row(values, mapping, region)))
+            results.append((line, _normalise_row(row, layout, region, strict)))
         except InvalidValue as error:
-            results.append(
-                (line, Message(N_("{field}: {reason}"), field=_column_of(error.field, mapping), reason=error.reason))
+            reason = Message(
+                N_("{field}: {reason}"), field=_column_of(error.field, layout.mapping), reason=error.reason
             )
+            results.append((line, reason if strict or error.field != "row" else Skipped(reason)))
     return results
 
 
-def _normalise_row(values: dict[str, str], mapping: dict[str, str], region: str) -> Normalised:
-    raw: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    for column, value in values.items():
-        name = mapping.get(column)
-        if name == FULL_NAME:
-            raw.update(split_full_name(value))
-        elif name:
-            raw[name] = value
-        elif value.strip():
-            extra[column] = value.strip()
-    record_id = raw.pop("source_record_id", "").strip()
-    contact = normalise_contact(raw, region)
+def _normalise_row(row: dict[str, str], layout: Layout, region: str, strict: bool) -> Normalised:
+    raw, columns, extra = _raw_fields(row, layout)
+    unreadable: dict[str, str] | None = None if strict else {}
+    contact = normalise_contact(raw, region, unreadable)
+    phone = contact.fields.get("phone")
+    by_type = layout.export is not None and layout.export.phones_by_type
+    if by_type and phone and "mobile" not in contact.fields and values.is_mobile(phone):
+        contact.fields["mobile"] = contact.fields.pop("phone")
+    if contact.fields.get("birth_date", "").startswith("--"):
+        # A birthday without its year (Mailchimp) is no birth date to match people on.
+        extra["birthday"] = contact.fields.pop("birth_date")
+    by_column = {columns.get(name, name): value for name, value in (unreadable or {}).items()}
+    record_id = contact.fields.pop("source_record_id", "")
     content = json.dumps([contact.fields, extra], sort_keys=True, ensure_ascii=False)
-    return record_id, contact, extra, content
+    return Normalised(record_id, contact, extra, by_column, content)
+
+
+def _raw_fields(row: dict[str, str], layout: Layout) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """``(field -> raw text, field -> the column it came from, extras)``; the first column with a value wins."""
+    raw: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for column, value in row.items():
+        name = layout.mapping.get(column)
+        value = values.unprotected(value).strip()
+        if not value or name == "":
+            continue
+        if name is None:
+            if layout.keep_extras:
+                extra[column] = value
+            continue
+        if name == FULL_NAME:
+            parts = split_full_name(value)
+        elif name == FULL_ADDRESS:
+            parts = split_address(value)
+        else:
+            parts = {name: value}
+        for part, text in parts.items():
+            if part not in raw:
+                raw[part], origin[part] = text, column
+    _split_salutation(raw, origin)
+    _split_house_number(raw, origin)
+    return raw, origin, extra
+
+
+def _split_salutation(raw: dict[str, str], origin: dict[str, str]) -> None:
+    """``Herr Dr.`` in a salutation column: Herr is the salutation, Dr. the title."""
+    if "salutation" not in raw:
+        return
+    salutation, title = values.salutation_and_title(raw.pop("salutation"))
+    if salutation:
+        raw["salutation"] = salutation
+    if title and "title" not in raw:
+        raw["title"], origin["title"] = title, origin["salutation"]
+
+
+def _split_house_number(raw: dict[str, str], origin: dict[str, str]) -> None:
+    """``Musterstraße 12`` in a street column without a house-number column: street and number apart.
+
+    A second line in the street (vCard's ``Musterstraße 12\nHinterhaus``) is the address extra.
+    """
+    if "street" not in raw or "house_number" in raw:
+        return
+    first, _, more = raw["street"].partition("\n")
+    parts = split_address(first)
+    if set(parts) == {"street", "house_number"}:
+        raw.update(parts)
+        origin["house_number"] = origin["street"]
+        if more.strip() and "address_extra" not in raw:
+            raw["address_extra"], origin["address_extra"] = more.strip(), origin["street"]
 
 
 def _with_digests(store: Store, line: int, normalised: Normalised) -> Prepared:
-    record_id, contact, extra, content = normalised
+    record_id = normalised.record_id
+    auto_content = ""
     if not record_id:
-        record_id = "auto-" + store.personal.digest("auto-id", content).hex()[:20]
-    prepared = Prepared(line, record_id, contact, extra)
-    prepared.content_mac = store.personal.digest("content", content)
+        record_id, auto_content = _derived_id(store, normalised), normalised.content
+    prepared = Prepared(line, record_id, normalised.contact, normalised.extra, normalised.unreadable)
+    prepared.content_mac = store.personal.digest("content", normalised.content)
+    prepared.auto_content = auto_content
     return prepared
+
+
+def _derived_id(store: Store, normalised: Normalised) -> str:
+    """A record id for a row without one: from its first identifier, so that a re-export updates the record."""
+    fields = normalised.contact.fields
+    for name in AUTO_ID_FIELDS:
+        if name in fields:
+            return "auto-" + store.personal.digest("auto-id", f"{name}:{fields[name]}").hex()[:20]
+    return _content_id(store, normalised.content)
+
+
+def _content_id(store: Store, content: str) -> str:
+    return "auto-" + store.personal.digest("auto-id", content).hex()[:20]
 
 
 def _column_of(field_name: str, mapping: dict[str, str]) -> str:
@@ -322,15 +584,22 @@ def _column_of(field_name: str, mapping: dict[str, str]) -> str:
     return Message(N_("row")) if field_name == "row" else Message(N_("field {field}"), field=field_name)
 
 
-def _duplicates(prepared: list[Prepared]) -> list[tuple[int | None, str]]:
+def _duplicates(store: Store, prepared: list[Prepared]) -> Problems:
+    """Rows that repeat an id with other content; a derived id then falls back to the row's content."""
     first_seen: dict[str, Prepared] = {}
-    problems: list[tuple[int | None, str]] = []
+    problems: Problems = []
     for row in prepared:
         earlier = first_seen.setdefault(row.record_id, row)
-        if earlier is not row and earlier.content_mac != row.content_mac:
-            problems.append(
-                (row.line, Message(N_("the same record id as line {line}, with different content"), line=earlier.line))
-            )
+        if earlier is row or earlier.content_mac == row.content_mac:
+            continue
+        if row.auto_content:
+            # Two people sharing one email (a couple, an office): each keeps a record of their own.
+            row.record_id = _content_id(store, row.auto_content)
+            first_seen.setdefault(row.record_id, row)
+            continue
+        problems.append(
+            (row.line, Message(N_("the same record id as line {line}, with different content"), line=earlier.line))
+        )
     return problems
 
 
@@ -489,7 +758,10 @@ def _identifier_digests(store: Store, row: Prepared) -> list[bytes]:
 
 
 def _payload(row: Prepared, seen: dict[str, str]) -> dict:
-    return {"id": row.record_id, "fields": row.contact.fields, "seen": seen, "extra": row.extra}
+    payload = {"id": row.record_id, "fields": row.contact.fields, "seen": seen, "extra": row.extra}
+    if row.unreadable:
+        payload["unreadable"] = row.unreadable
+    return payload
 
 
 def _update_existing(store: Store, connection: Connection, row: Prepared, old: dict, stamp: str) -> bool:
@@ -526,62 +798,62 @@ def _log_run(connection: Connection, result: ImportResult, run: dict) -> None:
 
 
 def prepare_interactions(
-    store: Store, table: Table, kind: str, overrides: dict[str, str], where: str
-) -> list[interactions.PreparedInteraction]:
-    """Normalise every interaction row; collect every problem before rejecting."""
-    problems = _override_problems(table, overrides, interactions.FIELDS[kind], kind)
-    mapping = interactions.map_columns(kind, table.columns, overrides)
-    for required in ("contact_id", "occurred_at"):
-        if required not in mapping.values():
-            problems.append((1, Message(N_("no column maps to {field} (see --map)"), field=required)))
+    store: Store, rows: list[Row], layout: Layout, where: str, strict: bool
+) -> tuple[list[interactions.PreparedInteraction], Outcome]:
+    """Normalise every interaction row; collect every problem before rejecting (or, unless ``strict``, leaving out)."""
+    mapping = layout.mapping
+    problems: Problems = []
+    if not set(mapping.values()) & set(interactions.REFERENCES):
+        problems.append((1, Message(N_("no column names the contact (contact_id, contact_email, … see --map)"))))
+    if "occurred_at" not in mapping.values():
+        problems.append((1, Message(N_("no column maps to {field} (see --map)"), field="occurred_at")))
     if problems:
         raise ImportRejected(where, problems)
-    rows = []
-    for line, values in table.rows:
-        raw = {mapping[column]: value for column, value in values.items() if column in mapping}
+    prepared, outcome = [], Outcome()
+    for line, row in rows:
+        raw = {mapping[column]: value for column, value in row.items() if mapping.get(column)}
         try:
-            contact_id, interaction_id, columns, details = interactions.normalise_row(kind, raw)
+            references, interaction_id, columns, details = interactions.normalise_row(layout.kind, raw)
         except InvalidValue as error:
-            problems.append(
-                (line, Message(N_("{field}: {reason}"), field=_column_of(error.field, mapping), reason=error.reason))
-            )
+            reason = Message(N_("{field}: {reason}"), field=_column_of(error.field, mapping), reason=error.reason)
+            (problems if strict else outcome.skipped).append((line, reason))
             continue
-        details["extra"] = {column: value for column, value in values.items() if column not in mapping and value}
+        if layout.keep_extras:
+            details["extra"] = {column: value for column, value in row.items() if column not in mapping and value}
         if not interaction_id:
-            content = json.dumps([contact_id, columns, details], sort_keys=True, ensure_ascii=False)
+            content = json.dumps([references, columns, details], sort_keys=True, ensure_ascii=False)
             interaction_id = "auto-" + store.personal.digest("auto-id", content).hex()[:20]
-        rows.append(interactions.PreparedInteraction(line, contact_id, interaction_id, columns, details))
-    if not table.rows:
+        prepared.append(interactions.PreparedInteraction(line, references, interaction_id, columns, details))
+    if not rows:
         problems.append((None, Message(N_("the file holds no records"))))
     if problems:
         raise ImportRejected(where, problems)
-    return rows
+    return prepared, outcome
 
 
 def _write_interactions(
-    store: Store, source: str, rows: list[interactions.PreparedInteraction], run: dict, where: str
+    store: Store,
+    source: str,
+    rows: list[interactions.PreparedInteraction],
+    run: dict,
+    where: str,
+    strict: bool,
+    outcome: Outcome,
 ) -> ImportResult:
-    result = ImportResult(source=source, rows=len(rows))
+    result = ImportResult(source=source, rows=len(rows) + len(outcome.skipped))
     with store.write() as connection:
-        contacts = interactions.contacts_by_id(connection, store, source, {row.contact_id for row in rows})
-        unknown = [row for row in rows if row.contact_id not in contacts]
+        unlinked = interactions.link(connection, store, source, rows)
         erased = suppression.suppressed_lines(
-            connection, {row.line: [store.personal.digest(f"record:{source}", row.contact_id)] for row in unknown}
-        )
-        missing = [
-            (
-                row.line,
-                Message(
-                    N_("no contact with this contact_id in source '{source}'; import the contacts first"), source=source
-                ),
-            )
-            for row in unknown
-            if row.line not in erased
-        ]
-        if missing:
+            connection,
+            {row.line: [store.personal.digest(f"record:{source}", value) for name, value in row.references
+                        if name == "contact_id"] for row in rows if row.line in unlinked},
+        )  # fmt: skip
+        missing = [(line, reason) for line, reason in unlinked.items() if line not in erased]
+        if missing and (strict or len(missing) == len(rows)):
             raise ImportRejected(where, missing)
         result.suppressed = len(erased)
-        rows = [row for row in rows if row.line not in erased]
-        result.created, result.unchanged = interactions.write(store, connection, source, rows, contacts, now())
+        result.skipped = missing
+        rows = [row for row in rows if row.contact is not None]
+        result.created, result.unchanged = interactions.write(store, connection, source, rows, now())
         _log_run(connection, result, run)
     return result

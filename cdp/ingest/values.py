@@ -70,6 +70,8 @@ _TWITTER = re.compile(
 )
 _TIMESTAMP = re.compile(r"[0-9]{10}|[0-9]{13}")
 _MAILCHIMP_BIRTHDAY = re.compile(r"(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})")
+_ISO_WITHOUT_YEAR = re.compile(r"--(?P<m>[0-9]{2})-(?P<d>[0-9]{2})")
+NO_DATE = frozenset({"0.0.00", "00.00.0000", "0000-00-00", "00.00.00"})
 
 
 def moment(value: str, field: str = "occurred_at") -> str:
@@ -105,11 +107,15 @@ def calendar_date(value: str, field: str = "date") -> date:
 def birthday(value: str, today: date | None = None) -> str:
     """A birth date as ISO ``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown.
 
-    Mailchimp keeps birthdays as ``MM/DD`` without a year; ISO 8601 writes such
-    a day as ``--MM-DD``. Future days and years before 1900 are typing errors.
+    Mailchimp keeps birthdays as ``MM/DD`` without a year; ISO 8601 (and
+    Google Contacts) write such a day as ``--MM-DD``. Outlook writes
+    ``0.0.00`` for no date at all: that is an empty value (``""``). Future days
+    and years before 1900 are typing errors.
     """
     cleaned = normalise.text(value)
-    match = _MAILCHIMP_BIRTHDAY.fullmatch(cleaned)
+    if cleaned in NO_DATE:
+        return ""
+    match = _MAILCHIMP_BIRTHDAY.fullmatch(cleaned) or _ISO_WITHOUT_YEAR.fullmatch(cleaned)
     if match:
         return _day_without_year(int(match["m"]), int(match["d"]))
     day = calendar_date(cleaned, "birth_date")

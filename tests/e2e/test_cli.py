@@ -78,9 +78,9 @@ def test_missing_store_tells_to_run_init(tmp_path: Path) -> None:
     assert_one_clean_error(result, "cdp init", 3)
 
 
-def test_rejected_import_exits_non_zero_with_line_numbers(data_dir: Path, tmp_path: Path) -> None:
+def test_strict_import_exits_non_zero_with_line_numbers(data_dir: Path, tmp_path: Path) -> None:
     path = write_file(tmp_path, "c.csv", CONTACTS + "Max;Muster;not-an-address\n")
-    result = run_cdp(data_dir, "import", str(path), "--source", "webshop")
+    result = run_cdp(data_dir, "import", str(path), "--source", "webshop", "--strict")
     assert_one_clean_error(result, "line 4: column 'E-Mail': not a valid email address", 4)
     assert "Nothing was imported." in result.stderr
     assert "not-an-address" not in result.stderr

@@ -163,8 +163,8 @@ def test_consent_import_takes_a_newsletter_export_and_refuses_what_it_cannot_rea
     path = write_file(tmp_path / "in", "newsletter.csv", export)
     args = ("--purpose", "newsletter", "--channel", "email")
     out = _ok(data, "consent", "import", str(path), *args)
-    assert "Imported consent from 1 row(s): 1 new event(s), 0 already recorded." in out
-    assert "0 already" not in _ok(data, "consent", "import", str(path), *args)
+    assert out == "Recorded 1 consent event (purpose newsletter, channel email); 0 unchanged; 0 rows skipped.\n"
+    assert "; 1 unchanged;" in _ok(data, "consent", "import", str(path), *args)
     assert "granted" in _ok(data, "consent", "show", _profile_of(data, "K1"))
     for bad in (tmp_path / "missing.csv", tmp_path / "in"):
         refused = run_cdp(data, "consent", "import", str(bad), *args)

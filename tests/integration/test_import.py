@@ -55,7 +55,8 @@ def test_headers_map_by_themselves_and_unknown_columns_become_extras(store: Stor
     juergen = next(r for r in opened_records(store) if r["id"] == "K-1")
     assert juergen["fields"]["email"] == "Juergen.Mueller@example.de"
     assert juergen["fields"]["phone"] == "+491711234567"
-    assert juergen["fields"]["street"] == "Hauptstraße 5" and juergen["fields"]["city"] == "Berlin"
+    assert juergen["fields"]["street"] == "Hauptstraße" and juergen["fields"]["house_number"] == "5"
+    assert juergen["fields"]["city"] == "Berlin"
     assert juergen["fields"]["birth_date"] == "1980-03-01"
     assert juergen["fields"]["salutation"] == "Herr"
     assert juergen["extra"] == {"Lieblingstee": "Grüntee"}
@@ -83,11 +84,22 @@ def test_map_naming_a_missing_column_or_unknown_field_is_rejected(store: Store, 
     assert count_rows(store, "source_record") == 0
 
 
-def test_one_bad_row_rejects_the_whole_file_and_says_where(store: Store, tmp_path: Path) -> None:
-    rows = "".join(f"P{n};Max{n};Muster;m{n}@example.com;01.01.1980\n" for n in range(1, 50))
-    content = "ID;Vorname;Nachname;E-Mail;Geburtsdatum\n" + rows + "P99;Eva;Muster;eva@example.com;31.02.1980\n"
+BAD_DATE_ROWS = "".join(f"P{n};Max{n};Muster;m{n}@example.com;01.01.1980\n" for n in range(1, 50))
+BAD_DATE = "ID;Vorname;Nachname;E-Mail;Geburtsdatum\n" + BAD_DATE_ROWS + "P99;Eva;Muster;eva@example.com;31.02.1980\n"
+
+
+def test_an_unreadable_value_leaves_only_that_field_empty_and_is_counted(store: Store, tmp_path: Path) -> None:
+    result = import_text(store, tmp_path, "c.csv", BAD_DATE)
+    assert result.created == 50 and result.unreadable == {"Geburtsdatum": [51]}
+    eva = next(r for r in opened_records(store) if r["id"] == "P99")
+    assert "birth_date" not in eva["fields"] and eva["fields"]["first_name"] == "Eva"
+    assert eva["unreadable"] == {"Geburtsdatum": "31.02.1980"}
+
+
+def test_strict_one_bad_row_rejects_the_whole_file_and_says_where(store: Store, tmp_path: Path) -> None:
+    content = BAD_DATE
     with pytest.raises(ImportRejected) as rejected:
-        import_text(store, tmp_path, "c.csv", content)
+        import_text(store, tmp_path, "c.csv", content, strict=True)
     assert "line 51: column 'Geburtsdatum': not a real calendar date" in rejected.value.message
     assert "31.02.1980" not in rejected.value.message
     assert "Nothing was imported." in rejected.value.message
@@ -95,12 +107,20 @@ def test_one_bad_row_rejects_the_whole_file_and_says_where(store: Store, tmp_pat
         assert count_rows(store, table) == 0
 
 
-def test_every_problem_is_listed_not_only_the_first(store: Store, tmp_path: Path) -> None:
+def test_strict_lists_every_problem_not_only_the_first(store: Store, tmp_path: Path) -> None:
     content = "E-Mail,Telefon\nnot-an-email,\nok@example.com,+\n,\n"
     with pytest.raises(ImportRejected) as rejected:
-        import_text(store, tmp_path, "c.csv", content)
+        import_text(store, tmp_path, "c.csv", content, strict=True)
     assert [line for line, _ in rejected.value.problems] == [2, 3]
     assert "not-an-email" not in rejected.value.message
+
+
+def test_a_row_that_names_no_one_is_left_out_and_listed(store: Store, tmp_path: Path) -> None:
+    content = "E-Mail,Telefon\nnot-an-email,\nok@example.com,+\n"
+    result = import_text(store, tmp_path, "c.csv", content)
+    assert result.created == 1 and [line for line, _ in result.skipped] == [2]
+    assert result.unreadable == {"Telefon": [3]}
+    assert "not-an-email" not in " ".join(reason for _, reason in result.skipped)
 
 
 def test_broken_quoting_names_the_line(store: Store, tmp_path: Path) -> None:

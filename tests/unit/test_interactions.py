@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cdp.errors import InvalidValue
-from cdp.ingest.interactions import amount_minor, normalise_row, occurred_at
+from cdp.ingest.interactions import normalise_row
+from cdp.ingest.values import amount_minor
+from cdp.ingest.values import moment as occurred_at
 
 
 @pytest.mark.parametrize(
