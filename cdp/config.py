@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
         "newsletter,personalised_offers,sales_contact,social_listening,profiling",
         "Purposes consent is recorded for, comma-separated (lower case, no spaces).",
     ),
+    Setting("CDP_MAX_UPLOAD_MB", "50", "Largest file the web's import page takes, in MB (1 to 1024)."),
     Setting("CDP_RETENTION_HOURS", "24", "Hours between the retention runs of 'cdp serve' (0 turns them off)."),
     Setting("CDP_MATCH_JOIN", "0.95", "Match probability from which the model joins two records by itself."),
     Setting("CDP_MATCH_REVIEW", "0.5", "Match probability from which an uncertain pair goes to the review queue."),
@@ -116,6 +117,11 @@ def whole_number(name: str, low: int, high: int, environ: dict[str, str] | None 
     if not value.isdigit() or not low <= int(value) <= high:
         raise ConfigError(N_("{name} must be a whole number from {low} to {high}."), name=name, low=low, high=high)
     return int(value)
+
+
+def max_upload_mb(environ: dict[str, str] | None = None) -> int:
+    """The largest file the web's import page takes, in MB (``CDP_MAX_UPLOAD_MB``)."""
+    return whole_number("CDP_MAX_UPLOAD_MB", 1, 1024, environ)
 
 
 def default_region(environ: dict[str, str] | None = None) -> str:

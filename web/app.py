@@ -18,20 +18,25 @@ from werkzeug.routing import IntegerConverter
 from cdp import config, logs
 from cdp.store.database import Store, open_store
 from cdp.store.keys import load_master_key
-from web import api, auth, consent, dpo, dsr, errors, i18n, profiles, review, security
+from web import api, auth, consent, dpo, dsr, errors, i18n, imports, profiles, review, security
+from web.uploads import InMemoryRequest, WaitingUploads
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """A configured Kundenbild web application."""
     app = Flask(__name__)
+    # Uploads are parsed into memory: an import file must not reach the disk in plaintext.
+    app.request_class = InMemoryRequest
     app.url_map.converters["int"] = StoreInteger
     app.config.update(_defaults())
     app.config.update(test_config or {})
+    app.config["MAX_CONTENT_LENGTH"] = body_limit(app.config["MAX_UPLOAD_MB"])
     if "WIRING" not in app.config:
         raise RuntimeError("create_app needs the WIRING of its hooks (see kundenbild.bootstrap).")
     store = app.config.get("STORE") or _open_configured_store()
     app.config["WIRING"].finish_erasures(store)
     app.extensions["cdp_store"] = store
+    app.extensions["cdp_uploads"] = WaitingUploads()
     app.secret_key = store.meta("web_secret", lambda: secrets.token_hex(32))
     app.config["CDP_LOGGER"] = logs.setup(app.config["LOG_DIR"], config.setting("CDP_LOG_LEVEL") or "INFO")
     security.configure_cookies(app)
@@ -40,7 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["WIRING"].translations))
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(i18n.template_helpers())
-    blueprints = (auth, profiles, consent, review, dpo, dsr, api)
+    blueprints = (auth, profiles, consent, review, dpo, dsr, imports, api)
     for blueprint in (module.blueprint for module in blueprints):
         app.register_blueprint(blueprint)
     api.exempt_from_csrf(app)
@@ -66,8 +71,13 @@ def _defaults() -> dict[str, Any]:
         "TLS": _switch("CDP_TLS"),
         "REGION": config.default_region(),
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_UPLOAD_MB": config.max_upload_mb(),
     }
+
+
+def body_limit(upload_mb: int) -> int:
+    """The largest request body for files of ``upload_mb`` MB: the file, and room for the form around it."""
+    return upload_mb * 1024 * 1024 + 64 * 1024
 
 
 def _switch(name: str) -> bool:

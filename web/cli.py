@@ -15,7 +15,7 @@ import waitress
 from cdp import config
 from cdp.cli import wiring
 from consent import retention
-from web.app import create_app
+from web.app import body_limit, create_app
 
 
 @click.command()
@@ -40,7 +40,10 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
         if debug:
             app.run(host=host, port=port, debug=True)
         else:
-            waitress.serve(app, host=host, port=port, threads=threads, ident="Kundenbild", **proxied)
+            waitress.serve(
+                app, host=host, port=port, threads=threads, ident="Kundenbild", **proxied,
+                **body_settings(app.config["MAX_UPLOAD_MB"]),
+            )  # fmt: skip
     finally:
         stopping.set()
         store.close()
@@ -49,6 +52,19 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
 def _stop(*_: object) -> None:
     """SIGTERM (systemd's stop) ends the server as Ctrl+C does, so that the store is closed cleanly."""
     raise KeyboardInterrupt
+
+
+def body_settings(upload_mb: int) -> dict[str, int]:
+    """Request bodies stay in memory: waitress writes a body larger than ``inbuf_overflow`` (512 kB) to a
+    temporary file, and an upload is personal data in plaintext.
+
+    waitress reads a whole body before the application sees it, so it holds
+    what it takes in memory, and refuses (with its own plain 413) a body
+    larger than twice the application's limit; one between the two gets
+    Kundenbild's own page saying the limit.
+    """
+    most = 2 * body_limit(upload_mb)
+    return {"inbuf_overflow": most, "max_request_body_size": most}
 
 
 def proxy_settings() -> dict[str, object]:

@@ -45,9 +45,19 @@ def respond(status: int, message: str | None = None):
 
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, lambda error: respond(400, _("The form had expired. Please try again.")))
+    app.register_error_handler(413, too_large)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CdpError, lambda error: respond(error.http_status, error.render(_)))
     app.register_error_handler(Exception, _unexpected)
+
+
+def too_large_message() -> str:
+    """What a too large upload is told: the limit, in the reader's language."""
+    return _("The file is larger than the limit of %(limit)d MB.", limit=current_app.config["MAX_UPLOAD_MB"])
+
+
+def too_large(_error: HTTPException):
+    return respond(413, too_large_message())
 
 
 def _http_error(error: HTTPException):

@@ -70,6 +70,36 @@ FIELD_LABELS = {
     "language": _l("Language"),
     "address_form": _l("Form of address"),
 }
+# The fields a column may feed on the import page, beyond a profile's own (interactions, whole names, ids).
+MAPPING_LABELS = {
+    **FIELD_LABELS,
+    "source_record_id": _l("Record id in the source"),
+    "full_name": _l("Full name (split into first and last name)"),
+    "full_address": _l("Full address (split into its parts)"),
+    "contact_id": _l("Contact: record id in this source"),
+    "contact_email": _l("Contact: email"),
+    "contact_customer_number": _l("Contact: customer number"),
+    "contact_phone": _l("Contact: phone"),
+    "contact_name": _l("Contact: name"),
+    "contact_facebook": _l("Contact: %(network)s", network="Facebook"),
+    "contact_x": _l("Contact: %(network)s", network="X"),
+    "contact_xing": _l("Contact: %(network)s", network="XING"),
+    "contact_linkedin": _l("Contact: %(network)s", network="LinkedIn"),
+    "contact_instagram": _l("Contact: %(network)s", network="Instagram"),
+    "interaction_id": _l("Id of the order or message"),
+    "occurred_at": _l("Date and time"),
+    "amount": _l("Amount"),
+    "currency": _l("Currency"),
+    "product": _l("Product"),
+    "quantity": _l("Quantity"),
+    "comment": _l("Comment"),
+    "type": _l("Type"),
+    "channel": _l("Channel"),
+    "direction": _l("Direction"),
+    "subject": _l("Subject"),
+    "text": _l("Text"),
+}
+KIND_LABELS = {"contacts": _l("contacts"), "purchases": _l("purchases"), "messages": _l("messages")}
 ROLE_LABELS = {"admin": _l("admin"), "dpo": _l("data protection"), "sales": _l("sales"), "marketing": _l("marketing")}
 INTERACTION_LABELS = {
     "purchase": _l("Purchase"),
@@ -190,6 +220,8 @@ def template_helpers() -> dict:
     return {
         "field_label": lambda name: FIELD_LABELS.get(name, name),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
+        "mapping_label": lambda name: MAPPING_LABELS.get(name, name),
+        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
         "interaction_label": lambda kind: INTERACTION_LABELS.get(kind, kind),
         "evidence_words": evidence_words,
         "label": lambda kind, name: LABELS[kind].get(name, name),

@@ -366,6 +366,25 @@ retention_rule = Table(
     CheckConstraint("months > 0", name="months"),
 )
 
+# How the columns of a source's files map to fields, saved by staff on the import page and offered again for
+# the next file of that source with the same ``layout``: the recognised export's key, or a keyed hash of the
+# header. The mapping names columns, and a file without a header has a person's values there: it is sealed
+# with a key of the mapping's own (``cdp.ingest.mappings``).
+import_mapping = Table(
+    "import_mapping",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("layout", Text, nullable=False),
+    Column("key_id", LargeBinary, nullable=False),
+    Column("mapping", LargeBinary, nullable=False),
+    Column("saved_by", Text, nullable=False),
+    Column("saved_at", Text, nullable=False),
+    CheckConstraint("kind IN ('contacts', 'purchases', 'messages')", name="kind"),
+    UniqueConstraint("source", "kind", "layout"),
+)
+
 
 def derived_tables() -> list[Table]:
     """The tables marked ``DERIVED``."""
