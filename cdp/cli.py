@@ -33,7 +33,8 @@ from cdp.errors import (
     english,
 )
 from cdp.ingest.formats import known
-from cdp.ingest.pipeline import KINDS, AfterImport, ImportResult, import_archive, import_file, read_bytes
+from cdp.ingest.layout import KINDS
+from cdp.ingest.pipeline import AfterImport, ImportResult, import_archive, import_file, read_bytes
 from cdp.staff.accounts import add_user, disable_user, list_users
 from cdp.staff.roles import ROLES
 from cdp.staff.tokens import create_token, list_tokens, revoke_token

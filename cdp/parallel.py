@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ CHUNK = 2000
 # Imported once by the fork server, so that each worker starts with them: the core modules whose
 # functions workers run (``cdp.records``: ``map_records``'s reading). The module of a function an
 # area hands in is loaded by each worker as it unpickles the function; the core names no area's.
-PRELOAD = ["cdp.ingest.pipeline", "cdp.records"]
+PRELOAD = ["cdp.ingest.pipeline", "cdp.ingest.rows", "cdp.records"]
 
 
 def worker_pool(
@@ -89,3 +89,27 @@ def map_chunks(
             if progress:
                 progress(len(chunk))
     return results
+
+
+def map_stream(
+    function: Callable[[Sequence[In]], list[Out]], chunks: Iterable[Sequence[In]], processes: bool = True
+) -> Iterator[tuple[Sequence[In], list[Out]]]:
+    """``(chunk, function(chunk))`` for each chunk as it comes, in order, while later chunks are worked on.
+
+    At most two chunks per worker are in flight, so that a long input is
+    never held whole; ``processes=False`` or one core stays in this process.
+    """
+    workers = cores() if processes else 1
+    if workers < 2:
+        for chunk in chunks:
+            yield chunk, function(chunk)
+        return
+    with worker_pool(workers) as pool:
+        pending: list[tuple[Sequence[In], Any]] = []
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(function, chunk)))
+            if len(pending) >= 2 * workers:
+                done_chunk, future = pending.pop(0)
+                yield done_chunk, future.result()
+        for done_chunk, future in pending:
+            yield done_chunk, future.result()

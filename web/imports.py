@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from cdp.errors import CdpError, FollowUpFailed, ImportRejected, render
 from cdp.ingest import mappings, pipeline
+from cdp.ingest.layout import KINDS
 from cdp.ingest.pipeline import ImportResult
 from cdp.staff.roles import IMPORTS
 from web import access, auth, errors
@@ -45,7 +46,7 @@ def check():
     """Read the uploaded file and show its format, first rows and mapping; nothing is written."""
     form, file = request.form, request.files.get("file")
     source, kind = form.get("source", "").strip(), form.get("kind") or None
-    if kind not in (None, *pipeline.KINDS):
+    if kind not in (None, *KINDS):
         abort(400)
     problems = _upload_problems(file, source)
     if problems:
@@ -164,7 +165,7 @@ def _outcome(result: ImportResult) -> dict:
 
 def _answer(step: str, **context) -> str:
     """The step's fragment for htmx, the whole import page otherwise."""
-    context.update(extra=mappings.EXTRA, leave_out=mappings.LEAVE_OUT, kinds=pipeline.KINDS)
+    context.update(extra=mappings.EXTRA, leave_out=mappings.LEAVE_OUT, kinds=KINDS)
     if is_htmx():
         return render_template(f"_import_{step}.html", **context)
     return render_template("import.html", step=step, **context)

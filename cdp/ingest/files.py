@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,16 +141,25 @@ def preamble_lines(text: str) -> int:
 
 
 def read_csv(text: str) -> tuple[list[str], list[Row]]:
-    """Header and rows of a delimited text; every row must match the header.
+    """Header and rows of a delimited text; every row must match the header."""
+    header, rows = csv_rows(io.StringIO(text, newline=""))
+    return header, list(rows)
+
+
+def csv_rows(stream: Iterable[str]) -> tuple[list[str], Iterator[Row]]:
+    """The header of a delimited text read line by line, and its rows as they are read.
 
     Lines before the header (see ``preamble_lines``) are skipped; line
-    numbers still count them, so that they match what an editor shows.
+    numbers still count them, so that they match what an editor shows. A
+    row that does not match the header raises ``FormatError`` when it is reached.
     """
-    skipped = preamble_lines(text)
-    if skipped:
-        text = text.split("\n", skipped)[skipped]
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line), strict=True)
+    lines = iter(stream)
+    head = list(itertools.islice(lines, 50))
+    skipped = preamble_lines("".join(head))
+    reader = csv.reader(
+        itertools.chain(head[skipped:], lines), delimiter=sniff_delimiter("".join(head[skipped : skipped + 1])),
+        strict=True,
+    )  # fmt: skip
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -156,7 +169,10 @@ def read_csv(text: str) -> tuple[list[str], list[Row]]:
     if skipped:
         header = _numbered_repeats(header)
     _check_header(header, skipped + 1)
-    rows: list[Row] = []
+    return header, _rows(reader, header, skipped)
+
+
+def _rows(reader, header: list[str], skipped: int) -> Iterator[Row]:
     start = reader.line_num + 1
     try:
         for values in reader:
@@ -168,11 +184,61 @@ def read_csv(text: str) -> tuple[list[str], list[Row]]:
                         fields=len(values),
                         header=len(header),
                     )
-                rows.append((skipped + start, dict(zip(header, values, strict=True))))
+                yield skipped + start, dict(zip(header, values, strict=True))
             start = reader.line_num + 1
     except csv.Error as error:
         raise FormatError(skipped + start, N_("broken quoting ({error})"), error=error) from None
-    return header, rows
+
+
+def scan_file(path: Path) -> tuple[str, str]:
+    """The SHA-256 of the file at ``path`` and the encoding to read it with, by the rules of ``decode``.
+
+    It reads the file once, a block at a time, so that a large file is never
+    held whole; ``FormatError`` names the line of bytes that cannot be text.
+    """
+    digest = hashlib.sha256()
+    encoding = ""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, non_ascii = 0, False
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+            if not encoding:
+                encoding = _encoding_by_bom(block)
+            if b"\x00" in block and encoding != "utf-16":
+                line = lines + block[: block.index(b"\x00")].count(b"\n") + 1
+                raise FormatError(line, N_("contains NUL bytes: not a text file (or UTF-16 without a byte-order mark)"))
+            if encoding in ("utf-8", "utf-8-sig"):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    if non_ascii or not block[: error.start].isascii():
+                        raise FormatError(
+                            lines + block[: error.start].count(b"\n") + 1,
+                            N_("invalid UTF-8 in a file that is otherwise UTF-8"),
+                        ) from None
+                    encoding = "cp1252"
+            non_ascii = non_ascii or not block.isascii()
+            lines += block.count(b"\n")
+    return digest.hexdigest(), encoding or "utf-8"
+
+
+def _encoding_by_bom(block: bytes) -> str:
+    if block.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
+
+
+@contextmanager
+def opened_csv(path: Path, encoding: str) -> Iterator[tuple[list[str], Iterator[Row]]]:
+    """The header and rows of the delimited file at ``path``, read as they are needed."""
+    with path.open(encoding=encoding, newline="") as stream:
+        try:
+            yield csv_rows(stream)
+        except UnicodeDecodeError:
+            raise FormatError(None, N_("bytes that are not valid {encoding} text"), encoding=encoding) from None
 
 
 def _numbered_repeats(header: list[str]) -> list[str]:

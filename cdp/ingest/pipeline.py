@@ -21,9 +21,10 @@ field was seen.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,13 +34,13 @@ from sqlalchemy import Connection, insert, select
 from cdp import audit, logs, records, suppression
 from cdp.clock import now
 from cdp.errors import N_, CdpError, FollowUpFailed, FormatError, ImportRejected, InvalidValue, Message
-from cdp.ingest import interactions, values
-from cdp.ingest.address import split_address
-from cdp.ingest.columns import FULL_ADDRESS, FULL_NAME, map_columns, split_full_name
-from cdp.ingest.fields import AUTO_ID_FIELDS, CONTACT_FIELDS, Contact, normalise_contact
-from cdp.ingest.files import SOCIAL_SUFFIXES, Row, Table, decode, read_table, records_table
-from cdp.ingest.formats import archives, known
-from cdp.parallel import map_chunks
+from cdp.ingest import interactions
+from cdp.ingest.fields import AUTO_ID_FIELDS, Contact
+from cdp.ingest.files import SOCIAL_SUFFIXES, Row, Table, decode, opened_csv, read_table, records_table, scan_file
+from cdp.ingest.formats import archives
+from cdp.ingest.layout import Layout, Problems, check_kind, fields_of, read_layout
+from cdp.ingest.rows import Normalised, Skipped, column_of, normalise_rows
+from cdp.parallel import map_chunks, map_stream
 from cdp.profiles.search import SearchIndex
 from cdp.store.database import Store, as_values, insert_values, next_id
 from cdp.store.personal import Place
@@ -50,9 +51,7 @@ Progress = Callable[[int], None]
 # Called after a contact import commits, with the ids of the new records
 # (identity resolution, wired in by the layer that assembles the program).
 AfterImport = Callable[[Store, list[int], str], object]
-KINDS = ("contacts", *interactions.KINDS)
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
-Problems = list[tuple[int | None, str]]
 
 
 @dataclass
@@ -71,25 +70,6 @@ class ImportResult:
     format_name: str | None = None  # the tool's export it was recognised as
     unreadable: dict[str, list[int]] = field(default_factory=dict)  # column -> lines whose value was left out
     skipped: list[tuple[int, str]] = field(default_factory=list)  # rows left out: line, reason
-
-
-@dataclass
-class Layout:
-    """How a table is read: what it holds, the export it comes from, and which column feeds which field.
-
-    ``mapping`` sends a column to a field, or to ``""`` to leave it out;
-    other columns are kept as extra attributes unless ``keep_extras`` is off.
-    """
-
-    kind: str
-    export: known.ExportFormat | None
-    mapping: dict[str, str]
-    keep_extras: bool = True
-    export_key: str | None = None  # set by readers that know the export (social archives)
-
-    @property
-    def format_name(self) -> str | None:
-        return self.export.name if self.export else known.ARCHIVE_NAMES.get(self.export_key or "")
 
 
 @dataclass
@@ -138,6 +118,11 @@ def import_file(
     Large files are normalised in worker processes; only a single-threaded
     caller such as the CLI may use this.
     """
+    if path.suffix.lower() in (".csv", ".tsv", ".txt") and _size(path) > STREAM_ABOVE:
+        return _import_streamed(
+            store, path, source, kind=kind, format_key=format_key, overrides=overrides or {}, strict=strict,
+            region=region, actor=actor, progress=progress, after_import=after_import,
+        )  # fmt: skip
     data = read_bytes(path)
     return import_data(
         store, str(path), data, source, kind=kind, format_key=format_key, overrides=overrides, strict=strict,
@@ -191,7 +176,7 @@ def preview(
     table = _read(name, data)
     layout, shaped = read_layout(table, kind, format_key, overrides or {}, name)
     columns = list(dict.fromkeys(column for _, row in shaped for column in row)) or table.columns
-    fields = CONTACT_FIELDS if layout.kind == "contacts" else interactions.FIELDS[layout.kind]
+    fields = fields_of(layout.kind)
     return Preview(
         layout.export.key if layout.export else layout.export_key, layout.format_name, layout.kind, columns,
         layout.mapping, fields, shaped[:rows],
@@ -203,7 +188,7 @@ def import_records(
 ) -> ImportResult:
     """Import records pushed through the API (JSON objects, numbered from 1 as ``record`` N); all or none."""
     check_source_name(source)
-    _check_kind("request", kind)
+    check_kind("request", kind)
     digest = hashlib.sha256(json.dumps(records, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     table = records_table(list(enumerate(records, start=1)), "api")
     return import_table(
@@ -247,6 +232,10 @@ def import_table(
 
 def _read(name: str, data: bytes) -> Table:
     try:
+        if Path(name).suffix.lower() == ".zip":
+            raise FormatError(
+                None, N_("a zip archive holds several files: import it with 'cdp import', or its files one by one")
+            )
         if Path(name).suffix.lower() in SOCIAL_SUFFIXES:
             return archives.read_social(Path(name).name, decode(data)[0])
         return read_table(Path(name), data)
@@ -317,56 +306,6 @@ def _describe(result: ImportResult, layout: Layout, outcome: Outcome) -> ImportR
     return result
 
 
-def read_layout(
-    table: Table, kind: str | None, format_key: str | None, overrides: dict[str, str], where: str
-) -> tuple[Layout, list[Row]]:
-    """The layout of ``table`` and its rows as that layout reads them (one per record)."""
-    if kind is not None:
-        _check_kind(where, kind)
-    export = _export(table, kind, format_key, where)
-    kind = kind or (export.kind if export else table.kind) or "contacts"
-    rows = export.reshape(table.rows) if export and export.reshape else table.rows
-    if export and export.defaults:
-        rows = [(line, {**export.defaults, **row}) for line, row in rows]
-    headers = list(dict.fromkeys(column for _, row in rows for column in row)) if rows else table.columns
-    fields = CONTACT_FIELDS if kind == "contacts" else interactions.FIELDS[kind]
-    problems = _override_problems(headers, overrides, fields, kind)
-    if problems:
-        raise ImportRejected(where, problems)
-    if table.canonical or (export and export.defaults):
-        mapping = {column: column for column in headers if column in fields or column in (FULL_NAME, FULL_ADDRESS)}
-    else:
-        mapping = {}
-    if export:
-        mapping |= known.mapping_of(export, headers)
-    elif kind == "contacts" and not table.canonical:
-        mapping |= map_columns(headers, {column: name for column, name in overrides.items() if name})
-    elif not table.canonical:
-        mapping |= interactions.map_columns(kind, headers, {column: name for column, name in overrides.items() if name})
-    mapping |= overrides
-    keep_extras = not (export and export.only_mapped)
-    return Layout(kind, export, mapping, keep_extras, table.export), rows
-
-
-def _export(table: Table, kind: str | None, format_key: str | None, where: str) -> known.ExportFormat | None:
-    if format_key is not None:
-        if format_key not in known.BY_KEY:
-            choices = ", ".join(known.BY_KEY)
-            unknown = Message(N_("unknown format '{format}': expected one of {choices}"), format=format_key,
-                              choices=choices)  # fmt: skip
-            raise ImportRejected(where, [(None, unknown)])
-        return known.BY_KEY[format_key]
-    if table.canonical:
-        return None
-    return known.detect(table.columns, kind)
-
-
-def _check_kind(name: str, kind: str) -> None:
-    if kind not in KINDS:
-        unknown = Message(N_("unknown kind '{kind}': expected one of {choices}"), kind=kind, choices=", ".join(KINDS))
-        raise ImportRejected(name, [(None, unknown)])
-
-
 def _follow_up(after_import: AfterImport, store: Store, touched: list[int], actor: str, result: ImportResult) -> None:
     """Run the work after a committed import; a failure there never reads as a failed import."""
     try:
@@ -384,6 +323,13 @@ def check_source_name(source: str) -> None:
         raise ImportRejected(source, [(None, rule)])
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_bytes says why
+
+
 def read_bytes(path: Path) -> bytes:
     """The bytes of an import file, or ``ImportRejected`` saying why it cannot be read."""
     try:
@@ -399,21 +345,6 @@ def read_bytes(path: Path) -> bytes:
         raise ImportRejected(str(path), [(None, Message(N_("cannot be read ({cause})"), cause=cause))]) from None
 
 
-def _override_problems(headers: list[str], overrides: dict[str, str], fields: tuple[str, ...], kind: str) -> Problems:
-    """What is wrong with the ``--map`` options for a file of ``kind`` (an empty field leaves a column out)."""
-    problems: Problems = []
-    for column, name in overrides.items():
-        if column not in headers:
-            problems.append(
-                (None, Message(N_("--map names the column '{column}', which the file does not have"), column=column))
-            )
-        if name and name not in fields:
-            problems.append(
-                (None, Message(N_("--map names the field '{field}', which {kind} do not have"), field=name, kind=kind))
-            )
-    return problems
-
-
 def prepare(
     store: Store,
     rows: list[Row],
@@ -426,131 +357,45 @@ def prepare(
     processes: bool = False,
 ) -> tuple[list[Prepared], Outcome]:
     """Normalise every row; collect every problem before rejecting (or, unless ``strict``, leaving out)."""
+    _check_mapping(layout, where)
+    normalise = partial(normalise_rows, layout=layout, region=region, strict=strict)
+    normalised = map_chunks(normalise, rows, progress, processes)
+    problems: Problems = [] if rows else [(None, Message(N_("the file holds no records")))]
+    outcome = Outcome()
+    prepared = _sorted_out(store, normalised, problems, outcome)
+    problems.extend(_duplicates(store, prepared))
+    if problems:
+        raise ImportRejected(where, problems)
+    _hash_and_count(store, source, prepared, outcome)
+    return _drop_repeats(prepared), outcome
+
+
+def _check_mapping(layout: Layout, where: str) -> None:
     if not set(layout.mapping.values()) - {"source_record_id", ""}:
         nothing = Message(N_("no column maps to a contact field (see --map and 'cdp import --help')"))
         raise ImportRejected(where, [(1, nothing)])
-    normalise = partial(_normalise_rows, layout=layout, region=region, strict=strict)
-    normalised = map_chunks(normalise, rows, progress, processes)
-    problems: Problems = [(line, outcome) for line, outcome in normalised if isinstance(outcome, str)]
-    if not rows:
-        problems.append((None, Message(N_("the file holds no records"))))
-    outcome = Outcome()
+
+
+def _sorted_out(
+    store: Store, normalised: list[tuple[int, Normalised | Skipped | str]], problems: Problems, outcome: Outcome
+) -> list[Prepared]:
+    """The rows ready to write; problems and rows left out go to ``problems`` and ``outcome``."""
     prepared = []
     for line, result in normalised:
         if isinstance(result, Skipped):
             outcome.skipped.append((line, result.reason))
-        elif not isinstance(result, str):
+        elif isinstance(result, str):
+            problems.append((line, result))
+        else:
             prepared.append(_with_digests(store, line, result))
-    problems.extend(_duplicates(store, prepared))
-    if problems:
-        raise ImportRejected(where, problems)
+    return prepared
+
+
+def _hash_and_count(store: Store, source: str, prepared: list[Prepared], outcome: Outcome) -> None:
     for row in prepared:
         row.digest = store.personal.digest(f"record:{source}", row.record_id)
         for column in row.unreadable:
             outcome.unreadable.setdefault(column, []).append(row.line)
-    return _drop_repeats(prepared), outcome
-
-
-@dataclass
-class Normalised:
-    record_id: str
-    contact: Contact
-    extra: dict[str, str]
-    unreadable: dict[str, str]
-    content: str
-
-
-@dataclass
-class Skipped:
-    reason: str
-
-
-def _normalise_rows(
-    rows: list[Row], layout: Layout, region: str, strict: bool
-) -> list[tuple[int, Normalised | Skipped | str]]:
-    """Each row normalised, or the reason it cannot be: a problem (a ``str``) or a row left out (runs in a worker)."""
-    results: list[tuple[int, Normalised | Skipped | str]] = []
-    for line, row in rows:
-        try:
-            results.append((line, _normalise_row(row, layout, region, strict)))
-        except InvalidValue as error:
-            reason = Message(
-                N_("{field}: {reason}"), field=_column_of(error.field, layout.mapping), reason=error.reason
-            )
-            results.append((line, reason if strict or error.field != "row" else Skipped(reason)))
-    return results
-
-
-def _normalise_row(row: dict[str, str], layout: Layout, region: str, strict: bool) -> Normalised:
-    raw, columns, extra = _raw_fields(row, layout)
-    unreadable: dict[str, str] | None = None if strict else {}
-    contact = normalise_contact(raw, region, unreadable)
-    phone = contact.fields.get("phone")
-    by_type = layout.export is not None and layout.export.phones_by_type
-    if by_type and phone and "mobile" not in contact.fields and values.is_mobile(phone):
-        contact.fields["mobile"] = contact.fields.pop("phone")
-    if contact.fields.get("birth_date", "").startswith("--"):
-        # A birthday without its year (Mailchimp) is no birth date to match people on.
-        extra["birthday"] = contact.fields.pop("birth_date")
-    by_column = {columns.get(name, name): value for name, value in (unreadable or {}).items()}
-    record_id = contact.fields.pop("source_record_id", "")
-    content = json.dumps([contact.fields, extra], sort_keys=True, ensure_ascii=False)
-    return Normalised(record_id, contact, extra, by_column, content)
-
-
-def _raw_fields(row: dict[str, str], layout: Layout) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """``(field -> raw text, field -> the column it came from, extras)``; the first column with a value wins."""
-    raw: dict[str, str] = {}
-    origin: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    for column, value in row.items():
-        name = layout.mapping.get(column)
-        value = values.unprotected(value).strip()
-        if not value or name == "":
-            continue
-        if name is None:
-            if layout.keep_extras:
-                extra[column] = value
-            continue
-        if name == FULL_NAME:
-            parts = split_full_name(value)
-        elif name == FULL_ADDRESS:
-            parts = split_address(value)
-        else:
-            parts = {name: value}
-        for part, text in parts.items():
-            if part not in raw:
-                raw[part], origin[part] = text, column
-    _split_salutation(raw, origin)
-    _split_house_number(raw, origin)
-    return raw, origin, extra
-
-
-def _split_salutation(raw: dict[str, str], origin: dict[str, str]) -> None:
-    """``Herr Dr.`` in a salutation column: Herr is the salutation, Dr. the title."""
-    if "salutation" not in raw:
-        return
-    salutation, title = values.salutation_and_title(raw.pop("salutation"))
-    if salutation:
-        raw["salutation"] = salutation
-    if title and "title" not in raw:
-        raw["title"], origin["title"] = title, origin["salutation"]
-
-
-def _split_house_number(raw: dict[str, str], origin: dict[str, str]) -> None:
-    """``Musterstraße 12`` in a street column without a house-number column: street and number apart.
-
-    A second line in the street (vCard's ``Musterstraße 12\nHinterhaus``) is the address extra.
-    """
-    if "street" not in raw or "house_number" in raw:
-        return
-    first, _, more = raw["street"].partition("\n")
-    parts = split_address(first)
-    if set(parts) == {"street", "house_number"}:
-        raw.update(parts)
-        origin["house_number"] = origin["street"]
-        if more.strip() and "address_extra" not in raw:
-            raw["address_extra"], origin["address_extra"] = more.strip(), origin["street"]
 
 
 def _with_digests(store: Store, line: int, normalised: Normalised) -> Prepared:
@@ -575,13 +420,6 @@ def _derived_id(store: Store, normalised: Normalised) -> str:
 
 def _content_id(store: Store, content: str) -> str:
     return "auto-" + store.personal.digest("auto-id", content).hex()[:20]
-
-
-def _column_of(field_name: str, mapping: dict[str, str]) -> str:
-    for column, name in mapping.items():
-        if name == field_name or (name == FULL_NAME and field_name in ("first_name", "last_name")):
-            return Message(N_("column '{column}'"), column=column)
-    return Message(N_("row")) if field_name == "row" else Message(N_("field {field}"), field=field_name)
 
 
 def _duplicates(store: Store, prepared: list[Prepared]) -> Problems:
@@ -647,18 +485,7 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
             if _basis(connection, source, rows) != plan.basis:
                 plan = _plan(store, connection, source, rows, stamp, key_ids)
             store.keys_follow(connection, key_ids)
-            result.suppressed = len(plan.held_back)
-            for table in (profile, source_record, identifier, search_token):
-                insert_values(connection, table, *plan.tables[table.name])
-            result.new_record_ids = [record[0] for record in plan.tables[source_record.name][1]]
-            result.created = len(plan.new_rows)
-            for row in rows:
-                if row.digest in plan.existing:
-                    changed = _update_existing(store, connection, row, plan.existing[row.digest], stamp)
-                    result.updated += changed
-                    result.unchanged += not changed
-                    if changed:
-                        result.changed_record_ids.append(plan.existing[row.digest]["id"])
+            _apply(store, connection, plan, rows, stamp, result)
             _log_run(connection, result, run)
         committed = True
     finally:
@@ -666,6 +493,155 @@ def _write(store: Store, source: str, rows: list[Prepared], run: dict) -> Import
         if key_ids and not committed:
             store.personal.discard_keys(key_ids)
     return result
+
+
+def _apply(store: Store, connection: Connection, plan: _Plan, rows: list[Prepared], stamp: str, result: ImportResult):
+    """Insert the plan's new records and update the known ones that changed; counted in ``result``."""
+    result.suppressed += len(plan.held_back)
+    for table in (profile, source_record, identifier, search_token):
+        insert_values(connection, table, *plan.tables[table.name])
+    result.new_record_ids += [record[0] for record in plan.tables[source_record.name][1]]
+    result.created += len(plan.new_rows)
+    for row in rows:
+        if row.digest in plan.existing:
+            changed = _update_existing(store, connection, row, plan.existing[row.digest], stamp)
+            result.updated += changed
+            result.unchanged += not changed
+            if changed:
+                result.changed_record_ids.append(plan.existing[row.digest]["id"])
+
+
+STREAM_ABOVE = 4 * 2**20  # bytes (about 40,000 contacts): larger delimited files are written in chunks
+STREAM_CHUNK = 5_000  # rows
+
+
+def _import_streamed(
+    store: Store,
+    path: Path,
+    source: str,
+    *,
+    kind: str | None,
+    format_key: str | None,
+    overrides: dict[str, str],
+    strict: bool,
+    region: str,
+    actor: str,
+    progress: Progress | None,
+    after_import: AfterImport | None,
+) -> ImportResult:
+    """Import a large delimited file without holding it whole: read, normalise and write a chunk at a time.
+
+    The chunks are written in one unit of work, so the import is still all
+    or nothing: a problem anywhere rolls back every chunk before it. Files
+    whose export needs all rows at once (line items, conversations) and
+    interaction files are read whole, as small files are.
+    """
+    where = str(path)
+    check_source_name(source)
+    try:
+        digest, encoding = scan_file(path)
+        with opened_csv(path, encoding) as (header, rows):
+            table = Table("csv", encoding, header, [])
+            layout, _ = read_layout(table, kind, format_key, overrides, where)
+            if layout.kind != "contacts" or (layout.export and layout.export.reshape):
+                table.rows = list(rows)
+                return import_table(
+                    store, where, table, digest, source, kind=kind, format_key=format_key, overrides=overrides,
+                    strict=strict, region=region, actor=actor, progress=progress, after_import=after_import,
+                )  # fmt: skip
+            run = {"kind": "contacts", "format": "csv", "file_digest": digest, "started_at": now(), "actor": actor}
+            result, outcome = _write_streamed(store, source, rows, layout, region, strict, where, run, progress)
+    except FormatError as error:
+        raise ImportRejected(where, [(error.line, error.reason)]) from None
+    _describe(result, layout, outcome)
+    touched = result.new_record_ids + result.changed_record_ids
+    if after_import is not None and touched:
+        _follow_up(after_import, store, touched, actor, result)
+    return result
+
+
+def _write_streamed(
+    store: Store,
+    source: str,
+    rows: Iterator[Row],
+    layout: Layout,
+    region: str,
+    strict: bool,
+    where: str,
+    run: dict,
+    progress: Progress | None,
+) -> tuple[ImportResult, Outcome]:
+    """Normalise and write ``rows`` chunk by chunk in one unit of work (workers normalise the next chunks)."""
+    _check_mapping(layout, where)
+    result, outcome, problems = ImportResult(source=source, rows=0), Outcome(), []
+    written: set[int] = set()  # short digests of the records this import wrote, to find repeats across chunks
+    read = 0
+    stamp = now()
+    normalise = partial(normalise_rows, layout=layout, region=region, strict=strict)
+    # The default page cache, not the bulk one: memory stays flat however long the file.
+    with store.write() as connection:
+        for chunk, normalised in map_stream(normalise, _batches(rows, STREAM_CHUNK)):
+            read += len(chunk)
+            prepared = _sorted_out(store, normalised, problems, outcome)
+            problems.extend(_duplicates(store, prepared))
+            if progress:
+                progress(len(chunk))
+            if problems:
+                continue  # nothing more is written, but every problem is still listed
+            _hash_and_count(store, source, prepared, outcome)
+            fresh = _not_written_before(store, connection, source, _drop_repeats(prepared), written, problems)
+            _write_chunk(store, connection, source, fresh, stamp, result)
+            written.update(_short(row.digest) for row in fresh)
+        if not read:
+            problems.append((None, Message(N_("the file holds no records"))))
+        if problems:
+            raise ImportRejected(where, problems)
+        _log_run(connection, result, run)
+    return result, outcome
+
+
+def _write_chunk(
+    store: Store, connection: Connection, source: str, rows: list[Prepared], stamp: str, result: ImportResult
+) -> None:
+    """One chunk's plan, made and applied under the lock, and let go before the next is made."""
+    key_ids: list[bytes] = []
+    plan = _plan(store, connection, source, rows, stamp, key_ids)
+    store.keys_follow(connection, key_ids)
+    _apply(store, connection, plan, rows, stamp, result)
+    result.rows += len(rows)
+    store.personal.forget(key_ids)
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+def _short(digest: bytes) -> int:
+    return int.from_bytes(digest[:8])
+
+
+def _not_written_before(
+    store: Store, connection: Connection, source: str, rows: list[Prepared], written: set[int], problems: Problems
+) -> list[Prepared]:
+    """The rows of a chunk less those that repeat a record an earlier chunk wrote; a conflict is a problem."""
+    again = [row for row in rows if _short(row.digest) in written]
+    if not again:
+        return rows
+    earlier = _existing(connection, source, [row.digest for row in again])
+    repeats = set()
+    for row in again:
+        old = earlier.get(row.digest)
+        if old is None:
+            continue  # two digests that share their first eight bytes
+        if bytes(old["content_mac"]) == row.content_mac:
+            repeats.add(id(row))
+        elif row.auto_content:
+            row.record_id = _content_id(store, row.auto_content)
+            row.digest = store.personal.digest(f"record:{source}", row.record_id)
+        else:
+            problems.append((row.line, Message(N_("the same record id as an earlier line, with different content"))))
+    return [row for row in rows if id(row) not in repeats]
 
 
 def _plan(
@@ -815,7 +791,7 @@ def prepare_interactions(
         try:
             references, interaction_id, columns, details = interactions.normalise_row(layout.kind, raw)
         except InvalidValue as error:
-            reason = Message(N_("{field}: {reason}"), field=_column_of(error.field, mapping), reason=error.reason)
+            reason = Message(N_("{field}: {reason}"), field=column_of(error.field, mapping), reason=error.reason)
             (problems if strict else outcome.skipped).append((line, reason))
             continue
         if layout.keep_extras:
