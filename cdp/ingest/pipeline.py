@@ -682,51 +682,42 @@ def _existing(connection: Connection, source: str, digests: list[bytes]) -> dict
 def _new_rows(
     store: Store, connection: Connection, source: str, rows: list[Prepared], key_ids: list[bytes], stamp: str
 ) -> dict[str, tuple[list[str], list[tuple]]]:
-    """The rows of each table for new records, with the ids that come next in ``connection``'s store."""
+    """The rows of each table for new records, with the ids that come next in ``connection``'s store.
+
+    Rows are made as value tuples in the order of their columns (what ``as_values`` would make of dicts).
+    """
     first_profile = next_id(connection, profile)
     first_record = next_id(connection, source_record)
-    first_identifier = next_id(connection, identifier)
+    identifier_id = next_id(connection, identifier)
     profiles, records, identifiers, terms = [], [], [], []
     index = SearchIndex(store.personal)
+    seal = store.personal.seal
     for offset, (row, key_id) in enumerate(zip(rows, key_ids, strict=True)):
         profile_id, record_id = first_profile + offset, first_record + offset
+        fields = row.contact.fields
         profiles.append({"id": profile_id, "created_at": stamp, "updated_at": stamp})
-        payload = _payload(row, {name: stamp for name in row.contact.fields})
-        records.append(
-            {
-                "id": record_id,
-                "source": source,
-                "record_digest": row.digest,
-                "profile_id": profile_id,
-                "key_id": key_id,
-                "content_mac": row.content_mac,
-                "payload": store.personal.seal(key_id, Place("source_record", "payload", record_id), payload),
-                "imported_at": stamp,
-                "updated_at": stamp,
-            }
-        )
-        identifiers += _identifier_rows(store, row, record_id, profile_id)
-        terms += index.rows(record_id, row.contact.fields)
-    for number, entry in enumerate(identifiers):
-        entry["id"] = first_identifier + number
+        sealed = seal(key_id, Place("source_record", "payload", record_id), _payload(row, dict.fromkeys(fields, stamp)))
+        records.append((record_id, source, row.digest, profile_id, key_id, row.content_mac, sealed, stamp, stamp))
+        for entry in _identifier_rows(store, row, record_id, profile_id):
+            identifiers.append((*entry, identifier_id))
+            identifier_id += 1
+        terms += [(digest, record_id) for digest in index.digests(fields)]
+    terms.sort(key=lambda term: term[0])  # by digest (a stable sort, as before)
+    record_columns = [
+        "id", "source", "record_digest", "profile_id", "key_id", "content_mac", "payload", "imported_at", "updated_at"
+    ]  # fmt: skip
     return {
         profile.name: as_values(profiles),
-        source_record.name: as_values(records),
-        identifier.name: as_values(identifiers),
-        search_token.name: as_values(sorted(terms, key=lambda term: term["digest"])),
+        source_record.name: (record_columns, records),
+        identifier.name: (["source_record_id", "profile_id", "kind", "digest", "id"], identifiers),
+        search_token.name: (["digest", "source_record_id"], terms),
     }
 
 
-def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: int) -> list[dict]:
-    return [
-        {
-            "source_record_id": record_id,
-            "profile_id": profile_id,
-            "kind": kind,
-            "digest": store.personal.digest(kind, value),
-        }
-        for kind, value in row.contact.identifiers
-    ]
+def _identifier_rows(store: Store, row: Prepared, record_id: int, profile_id: int) -> list[tuple]:
+    """``(source_record_id, profile_id, kind, digest)`` for each of the row's identifiers."""
+    digest = store.personal.digest
+    return [(record_id, profile_id, kind, digest(kind, value)) for kind, value in row.contact.identifiers]
 
 
 def _identifier_digests(store: Store, row: Prepared) -> list[bytes]:

@@ -28,6 +28,7 @@ MAX_PREFIX = 8
 _WORD_FIELDS = ("first_name", "last_name", "company", "customer_number", *normalise.NETWORKS)
 _SPLIT = re.compile(r"[\s,.;:/()'\"_+-]+")
 _PHONE_LIKE = re.compile(r"\+?[\d\s()/.-]{5,}")
+_MEMO_LIMIT = 65_536  # digests of word terms one index keeps (names repeat across records)
 
 
 def words(value: str) -> list[str]:
@@ -40,14 +41,18 @@ def record_terms(fields: dict[str, str]) -> set[str]:
     terms: set[str] = set()
     for name in _WORD_FIELDS:
         if name in fields:
-            for word in words(fields[name]):
-                terms.update(_prefixes(word))
+            terms.update(_word_terms(fields[name]))
     if "email" in fields:
         terms.add("e:" + normalise.email_key(fields["email"]))
     for name in ("phone", "mobile"):
         if name in fields:
             terms.add("t:" + fields[name])
     return terms
+
+
+def _word_terms(value: str) -> tuple[str, ...]:
+    """The ``w:`` terms of every word of one field's value."""
+    return tuple(term for word in words(value) for term in _prefixes(word))
 
 
 def _prefixes(word: str) -> list[str]:
@@ -93,10 +98,26 @@ class SearchIndex:
 
     def __init__(self, personal: PersonalData) -> None:
         self.digest = personal.search_digest
+        self._word_digests: dict[str, bytes] = {}  # term -> digest, for the ``w:`` terms that repeat
 
     def rows(self, source_record_id: int, fields: dict[str, str]) -> list[dict]:
         """Index rows for one record, ready for ``bulk_insert``."""
-        return [{"digest": self.digest(term), "source_record_id": source_record_id} for term in record_terms(fields)]
+        return [{"digest": digest, "source_record_id": source_record_id} for digest in self.digests(fields)]
+
+    def digests(self, fields: dict[str, str]) -> list[bytes]:
+        """The digest of each of one record's terms (``record_terms``), in the same order."""
+        memo = self._word_digests
+        found = []
+        for term in record_terms(fields):
+            digest = memo.get(term)
+            if digest is None:
+                digest = self.digest(term)
+                if term.startswith("w:"):  # emails and phone numbers hardly repeat: not kept
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[term] = digest
+            found.append(digest)
+        return found
 
     def remove(self, connection: Connection, source_record_id: int, fields: dict[str, str]) -> None:
         """Take one record's terms out of the index (its fields as indexed)."""

@@ -28,6 +28,8 @@ BLOB_VERSION = b"\x01"
 NONCE_BYTES = 12
 DIGEST_BYTES = 16
 _CACHE_LIMIT = 200_000
+# ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without making an encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 class SealBroken(CdpError):
@@ -56,6 +58,10 @@ class PersonalData:
         self.vault = vault
         self._hash_key = vault.meta("hmac_key")
         self._search_key = hmac.digest(self._hash_key, b"kundenbild:search", hashlib.sha256)
+        # The keyed HMAC and BLAKE2b states are made once and copied per message: the same hashes
+        # as ``hmac.digest``/``blake2b(key=...)``, without setting up the key each time.
+        self._hash_state = hmac.new(self._hash_key, digestmod=hashlib.sha256)
+        self._search_state = hashlib.blake2b(key=self._search_key, digest_size=8)
         self._ciphers: dict[bytes, AESGCM | None] = {}
 
     def new_keys(self, count: int) -> list[bytes]:
@@ -103,7 +109,7 @@ class PersonalData:
         if cipher is None:
             raise SealBroken(N_("A data key that was destroyed cannot seal new data."))
         nonce = secrets.token_bytes(NONCE_BYTES)
-        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        plain = _JSON.encode(value).encode()
         return BLOB_VERSION + nonce + cipher.encrypt(nonce, plain, place.associated_data())
 
     def open(self, key_id: bytes, place: Place, blob: bytes) -> Any | None:
@@ -132,13 +138,16 @@ class PersonalData:
 
     def digest(self, kind: str, value: str) -> bytes:
         """The keyed hash of an identifier, for indexed exact lookup."""
-        message = f"{kind}\x00{value}".encode()
-        return hmac.digest(self._hash_key, message, hashlib.sha256)[:DIGEST_BYTES]
+        state = self._hash_state.copy()
+        state.update(f"{kind}\x00{value}".encode())
+        return state.digest()[:DIGEST_BYTES]
 
     def search_digest(self, term: str) -> bytes:
         """A short keyed hash of a search term (BLAKE2b, 8 bytes: the index is
         large and a rare collision only adds a result)."""
-        return hashlib.blake2b(term.encode(), key=self._search_key, digest_size=8).digest()
+        state = self._search_state.copy()
+        state.update(term.encode())
+        return state.digest()
 
     def _cipher(self, key_id: bytes) -> AESGCM | None:
         cipher = self._ciphers.get(key_id)
