@@ -53,6 +53,8 @@ def check():
         return _answer("upload", form=form, errors=problems), 422
     name = PurePosixPath(file.filename.replace("\\", "/")).name
     data = file.read()
+    if name.lower().endswith(".zip"):
+        return _archive(name, data, source, form)
     try:
         found = pipeline.preview(name, data, kind=kind)
     except ImportRejected as rejected:
@@ -71,7 +73,7 @@ def run():
     """Import the waiting file with the chosen mapping; the summary, or why nothing was imported."""
     token = request.form.get("upload", "")
     upload = _waiting().get(token, session.get("sid", ""))
-    if upload is None:
+    if upload is None or upload.preview is None:
         expired = {"file": _("The uploaded file is no longer waiting (30 minutes at most). Please choose it again.")}
         return _answer("upload", form={}, errors=expired), 422
     chosen = _chosen(upload)
@@ -90,6 +92,39 @@ def run():
     unsaved = _save(upload, overrides) if save else None
     return _answer("result", result=result, follow_up=follow_up, saved=save and not unsaved, unsaved=unsaved,
                    **_outcome(result))  # fmt: skip
+
+
+@blueprint.post("/run-archive")
+@allow(*IMPORTS)
+def run_archive():
+    """Import every usable file of the waiting zip archive, contacts first; each file's summary."""
+    token = request.form.get("upload", "")
+    upload = _waiting().get(token, session.get("sid", ""))
+    if upload is None or upload.preview is not None:
+        expired = {"file": _("The uploaded file is no longer waiting (30 minutes at most). Please choose it again.")}
+        return _answer("upload", form={}, errors=expired), 422
+    try:
+        outcome = pipeline.import_archive(
+            store(), upload.name, upload.data, upload.source, strict=request.form.get("strict") == "on",
+            region=region(), actor=actor(), after_import=current_app.config["WIRING"].after_import,
+        )  # fmt: skip
+    except ImportRejected as rejected:
+        return _answer("upload", form={}, errors={}, problems=_problems(rejected.problems)), 422
+    _waiting().drop(token)
+    files = [{"member": member, "result": result, **_outcome(result)} for member, result in outcome.imported]
+    refused = (outcome.refused[0], _problems(outcome.refused[1].problems)) if outcome.refused else None
+    return _answer("archive_result", source=upload.source, files=files, refused=refused, skipped=outcome.skipped)
+
+
+def _archive(name: str, data: bytes, source: str, form):
+    """The files a zip archive holds that can be imported, waiting for the user's go."""
+    try:
+        contents = pipeline.archive_contents(name, data)
+    except ImportRejected as rejected:
+        return _answer("upload", form=form, errors={}, problems=_problems(rejected.problems)), 422
+    token = _waiting().keep(Upload(name, data, source, None), session.get("sid", ""))
+    usable = [member for member, _ in contents.usable]
+    return _answer("archive", token=token, name=name, source=source, usable=usable, skipped=contents.skipped)
 
 
 @blueprint.errorhandler(413)

@@ -47,12 +47,13 @@ class InMemoryRequest(Request):
 
 @dataclass
 class Upload:
-    """A file waiting for its import, and its preview (Kundenbild's own mapping, before any override)."""
+    """A file waiting for its import, and its preview (Kundenbild's own mapping, before any override; none for a
+    zip archive, which is imported as delivered)."""
 
     name: str
     data: bytes
     source: str
-    preview: Preview
+    preview: Preview | None
     owner: str = ""
     added_at: float = field(default_factory=time.monotonic)
 

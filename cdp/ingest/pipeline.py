@@ -262,10 +262,7 @@ def import_archive(
     files after it (``ArchiveImport.refused``).
     """
     check_source_name(source)
-    try:
-        contents = archives.archive_members(name, data)
-    except FormatError as error:
-        raise ImportRejected(name, [(error.line, error.reason)]) from None
+    contents = archive_contents(name, data)
     outcome = ArchiveImport(skipped=contents.skipped)
     for member, member_data in contents.usable:
         where = f"{name}: {member}"
@@ -279,6 +276,14 @@ def import_archive(
             break
         outcome.imported.append((member, result))
     return outcome
+
+
+def archive_contents(name: str, data: bytes) -> archives.ArchiveContents:
+    """The files of a zip delivery Kundenbild can use, in the order they are imported; nothing is written."""
+    try:
+        return archives.archive_members(name, data)
+    except FormatError as error:
+        raise ImportRejected(name, [(error.line, error.reason)]) from None
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,17 @@ def test_the_import_works_without_javascript(page_without_javascript: Page) -> N
         page.click("button:has-text('Import')")
     expect(page.locator("td[data-count=created]")).to_have_text("4")
     expect(page.locator("p.ok")).to_contain_text("The mapping is saved for the source “shopify”")
+
+
+def test_a_linkedin_zip_is_imported_file_by_file(own_page: Page, tmp_path: Path) -> None:
+    archive = tmp_path / "Basic_LinkedInDataExport_12-01-2026.zip"
+    with zipfile.ZipFile(archive, "w") as delivery:
+        delivery.write(EXPORTS / "linkedin" / "messages.csv", "messages.csv")
+        delivery.write(EXPORTS / "linkedin" / "Connections.csv", "Connections.csv")
+    sign_in(own_page, "admin")
+    own_page.goto("/import")
+    choose_file(own_page, archive, "linkedin")
+    expect(own_page.locator("ol.archive-files li")).to_have_text(["Connections.csv", "messages.csv"])
+    own_page.click("button:has-text('Import these files')")
+    expect(own_page.locator("section.archive-file")).to_have_count(2)
+    expect(own_page.locator("section[data-member='messages.csv'] td[data-count=created]")).to_have_text("4")

@@ -9,6 +9,7 @@ import re
 import tempfile
 import threading
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -313,3 +314,39 @@ def multipart(fields: dict[str, str], name: str, content: bytes) -> tuple[bytes,
         + b"\r\n"
     )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
+
+
+def linkedin_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("messages.csv", (EXPORTS / "linkedin" / "messages.csv").read_bytes())
+        archive.writestr("Connections.csv", (EXPORTS / "linkedin" / "Connections.csv").read_bytes())
+        archive.writestr("Profile.csv", "First Name,Last Name\nPetra,Inhaber\n")
+    return buffer.getvalue()
+
+
+def test_a_zip_archive_lists_its_files_and_imports_them_contacts_first(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    answer = upload(client, linkedin_zip(), "Basic_LinkedInDataExport_12-01-2026.zip", source="linkedin")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert re.findall(r"<li>([^<]+)</li>", page.split('class="archive-files"')[1].split("</ol>")[0]) == [
+        "Connections.csv",
+        "messages.csv",
+    ]
+    assert "1 other file in the archive is not used." in page
+    form = {"csrf_token": csrf_token(client, "/import"), "upload": token_of(page)}
+    before = count_rows(app.extensions["cdp_store"], "interaction")
+    result = client.post("/import/run-archive", data=form).get_data(as_text=True)
+    assert "Recognised: LinkedIn connections (Connections.csv)" in result
+    assert "Recognised: LinkedIn messages (messages.csv)" in result
+    assert re.findall(r'data-count="created">(\d+)<', result) == ["5", "4"]
+    assert count_rows(app.extensions["cdp_store"], "interaction") == before + 4
+    assert client.post("/import/run", data=form).status_code == 422
+
+
+def test_a_broken_zip_archive_says_so_and_nothing_waits(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    answer = upload(client, b"PK\x03\x04 not really", "export.zip", source="linkedin")
+    assert answer.status_code == 422 and "not a readable zip archive" in answer.get_data(as_text=True)
+    assert len(app.extensions["cdp_uploads"]) == 0
