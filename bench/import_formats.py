@@ -58,22 +58,6 @@ from consent.imports import import_consent
 
 EXPORTS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "exports"
 EXPECTED = json.loads((EXPORTS / "expected.json").read_text(encoding="utf-8"))
-# The contact files an interaction file refers to, imported first (as tests/integration/test_real_exports.py does).
-NEEDS = {
-    "shopify/orders_export.csv": ["shopify/customers_export.csv"],
-    "woocommerce/orders.csv": ["woocommerce/customers.csv"],
-    "erp/belege.csv": ["erp/kunden.csv"],
-    "linkedin/messages.csv": ["linkedin/Connections.csv"],
-    "zendesk/tickets.csv": ["shopify/customers_export.csv"],
-    "freshdesk/tickets.csv": ["shopify/customers_export.csv"],
-    "x/data/tweets.js": ["woocommerce/customers.csv"],
-    "facebook/your_activity_across_facebook/posts/your_posts__check_ins__photos_and_videos_1.json": [
-        "shopify/customers_export.csv"
-    ],
-    "instagram/your_instagram_activity/content/posts_1.json": [
-        "instagram/connections/followers_and_following/followers_1.json"
-    ],
-}
 # Which value of an expected link names the contact, most specific first; else its email.
 LINK_KEYS = ("linkedin", "customer_number", "instagram")
 CONSENT_FILES = [name for name, item in EXPECTED.items() if item["kind"] == "consent"]
@@ -195,7 +179,7 @@ def first_reason(error: ImportRejected) -> str:
 
 def bring_needs(store: Store, name: str) -> str | None:
     """Import the contact files ``name`` refers to; the first refusal, if any."""
-    for needed in NEEDS.get(name, []):
+    for needed in EXPECTED[name].get("needs", []):
         try:
             import_file(store, EXPORTS / needed, source_of(needed))
         except ImportRejected as error:

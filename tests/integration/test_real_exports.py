@@ -21,22 +21,6 @@ from tests.helpers import opened_records
 EXPORTS = Path(__file__).parents[1] / "fixtures" / "exports"
 EXPECTED = json.loads((EXPORTS / "expected.json").read_text(encoding="utf-8"))
 
-# The contacts an interaction file refers to, imported first (file, source).
-NEEDS = {
-    "shopify/orders_export.csv": ["shopify/customers_export.csv"],
-    "woocommerce/orders.csv": ["woocommerce/customers.csv"],
-    "erp/belege.csv": ["erp/kunden.csv"],
-    "linkedin/messages.csv": ["linkedin/Connections.csv"],
-    "zendesk/tickets.csv": ["shopify/customers_export.csv"],
-    "freshdesk/tickets.csv": ["shopify/customers_export.csv"],
-    "x/data/tweets.js": ["woocommerce/customers.csv"],
-    "facebook/your_activity_across_facebook/posts/your_posts__check_ins__photos_and_videos_1.json": [
-        "shopify/customers_export.csv"
-    ],
-    "instagram/your_instagram_activity/content/posts_1.json": [
-        "instagram/connections/followers_and_following/followers_1.json"
-    ],
-}
 # Which value of a link names the contact the interaction must be tied to, most specific first.
 LINK_KEYS = (("linkedin", "linkedin"), ("customer_number", "customer_number"), ("instagram", "instagram"))
 CONTACT_FILES = [name for name, item in EXPECTED.items() if item["kind"] in ("contacts", "consent")]
@@ -90,7 +74,7 @@ def test_contact_export_twice_changes_nothing(store: Store, name: str) -> None:
 @pytest.mark.parametrize("name", INTERACTION_FILES)
 def test_interactions_find_their_contacts(store: Store, name: str) -> None:
     _ready(name)
-    for needed in NEEDS.get(name, []):
+    for needed in EXPECTED[name].get("needs", []):
         bring(store, needed)
     result = bring(store, name)
     expected = EXPECTED[name]
