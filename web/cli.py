@@ -54,17 +54,22 @@ def _stop(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+RESPONSE_IN_MEMORY = 512 * 2**20  # bytes of one response waitress keeps in memory instead of a temporary file
+
+
 def body_settings(upload_mb: int) -> dict[str, int]:
-    """Request bodies stay in memory: waitress writes a body larger than ``inbuf_overflow`` (512 kB) to a
-    temporary file, and an upload is personal data in plaintext.
+    """Request and response bodies stay in memory: waitress writes a request body larger than
+    ``inbuf_overflow`` (512 kB) and a response larger than ``outbuf_overflow`` (1 MB) to a temporary file,
+    and an upload or an access report is personal data in plaintext.
 
     waitress reads a whole body before the application sees it, so it holds
     what it takes in memory, and refuses (with its own plain 413) a body
     larger than twice the application's limit; one between the two gets
-    Kundenbild's own page saying the limit.
+    Kundenbild's own page saying the limit. Responses (an access report's
+    zip, a CSV export) are built in memory by the application already.
     """
     most = 2 * body_limit(upload_mb)
-    return {"inbuf_overflow": most, "max_request_body_size": most}
+    return {"inbuf_overflow": most, "max_request_body_size": most, "outbuf_overflow": RESPONSE_IN_MEMORY}
 
 
 def proxy_settings() -> dict[str, object]:

@@ -303,6 +303,28 @@ def test_an_upload_through_waitress_never_goes_to_a_temporary_file(app: Flask, n
     assert no_temporary_files == []
 
 
+def test_a_large_response_through_waitress_never_goes_to_a_temporary_file(no_temporary_files: list[str]) -> None:
+    report = b"Zqxreportmarker " * 200_000  # 3.2 MB, as an access report's zip may be
+
+    def application(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/zip"), ("Content-Length", str(len(report)))])
+        return [report]
+
+    server = waitress.create_server(application, host="127.0.0.1", port=0, threads=1, **body_settings(50))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=60)
+        connection.request("GET", "/report.zip")
+        received = connection.getresponse().read()
+        connection.close()
+    finally:
+        server.close()
+        thread.join(timeout=10)
+    assert received == report
+    assert no_temporary_files == []
+
+
 def multipart(fields: dict[str, str], name: str, content: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
