@@ -13,10 +13,10 @@ strangers together. Staff decisions win: "join" always joins, "apart" is
 never undone by a run.
 
 A use case opens the unit of work; store functions take it. The use cases
-here (``resolve_all``, ``resolve_new``, ``split_out``, ``join_profiles``,
-``settle`` and the reads the web app makes) open ``store.read()`` and
-``store.write()``; ``identity.store``, ``identity.blocking_keys`` and
-``cdp.records`` take the transaction. Reads that must agree share one
+here (``resolve_all``, ``resolve_new`` and the reads the web app makes;
+staff corrections are in ``identity.corrections``) open ``store.read()`` and
+``store.write()``; ``identity.store``, ``identity.review_queue``,
+``identity.blocking_keys`` and ``cdp.records`` take the transaction. Reads that must agree share one
 ``store.read()``, and no use case runs inside another's ``store.write()``,
 which is not re-entrant.
 """
@@ -31,18 +31,17 @@ from itertools import combinations
 import pyarrow as pa
 from sqlalchemy import Connection
 
-from cdp import audit, config
+from cdp import config
 from cdp import records as source_records
-from cdp.errors import N_, NotFound
 from cdp.records import Record
 from cdp.store.database import Store
 from cdp.store.personal import PersonalData
-from identity import blocking_keys, compare
+from identity import blocking_keys, compare, review_queue
 from identity import model as match_model
 from identity import store as identity_store
 from identity.prepare import prepare_all
 from identity.score import Scorer
-from identity.store import Link, ReviewItem
+from identity.store import Link
 
 # A model trained on fewer records learns noise; smaller stores use the
 # deterministic stage only.
@@ -245,7 +244,7 @@ def resolve_all(
         decisions, clusters, joins = _decided_meanwhile(tx, records, links, decisions, clusters, joins)
         counts = identity_store.apply_clusters(tx, clusters, joins, actor)
         review = _still_open(unsure, clusters, records, decisions)
-        identity_store.replace_review(tx, review)
+        review_queue.replace_review(tx, review)
     done("write")
     return {"records": len(records), "profiles": len(clusters), "review": len(review), **counts}
 
@@ -290,45 +289,6 @@ def _still_open(
         and (link.left, link.right) not in decisions
         and not conflict(records[link.left], records[link.right])
     ]
-
-
-def split_out(store: Store, profile_id: int, record_id: int, actor: str) -> None:
-    """Take one record out of a profile for good: staff decide, in one unit of work, that it is apart
-    from every other record there; then the profile is re-clustered (``resolve_new``)."""
-    with store.write() as tx:
-        others = [other for other in source_records.records_of_profiles(tx, [profile_id]) if other != record_id]
-        identity_store.decide(tx, [(record_id, other) for other in others], "apart", actor)
-    resolve_new(store, [record_id, *others], actor)
-
-
-def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: str) -> None:
-    """Join two profiles because staff say they are one person: the decision in one unit of work, then
-    the two re-clustered (``resolve_new``)."""
-    with store.write() as tx:
-        first = source_records.records_of_profiles(tx, [profile_id])
-        second = source_records.records_of_profiles(tx, [other_profile_id])
-        if not first or not second:
-            raise NotFound(N_("One of the two profiles does not exist."))
-        identity_store.decide(tx, [(first[0], second[0])], "join", actor)
-    resolve_new(store, [*first, *second], actor)
-
-
-def settle(store: Store, left: int, right: int, decision: str, actor: str, with_restricted: bool) -> None:
-    """A staff decision on a pair the queue offers them: recorded and taken off the queue in one unit of
-    work and, for a join, carried out at once (``resolve_new``)."""
-    with store.write() as tx:
-        identity_store.settle_review(tx, left, right, decision, actor, with_restricted)
-    if decision == "join":
-        resolve_new(store, [left, right], actor)
-
-
-def review_queue(store: Store, actor: str, with_restricted: bool, limit: int = 20) -> tuple[list[ReviewItem], int]:
-    """The review queue as this person may see it (``identity.store.review_queue``), pairs and count from
-    one read; the viewing is audited."""
-    with store.read() as tx:
-        items, total = identity_store.review_queue(tx, store.personal, with_restricted, limit)
-    audit.record_soon(store, actor, "review.read", None, None, {"pairs": len(items)})
-    return items, total
 
 
 def links_of(store: Store, profile_id: int) -> list[Link]:
@@ -404,7 +364,7 @@ def resolve_new(store: Store, record_ids: list[int], actor: str) -> dict[str, in
             clusters_now: dict[int, list[int]] = {}
             for record in involved.values():
                 clusters_now.setdefault(record.profile_id, []).append(record.id)
-            identity_store.add_review(tx, _still_open(unsure, list(clusters_now.values()), involved, decisions))
+            review_queue.add_review(tx, _still_open(unsure, list(clusters_now.values()), involved, decisions))
     return counts
 
 

@@ -17,15 +17,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from cdp import audit
 from cdp.clock import now
-from cdp.errors import N_, NotOffered
-from cdp.records import Record, add_profiles, current_profiles, move_to_profiles, records
+from cdp.records import add_profiles, current_profiles, move_to_profiles, records
 from cdp.store.database import bulk_insert
 from cdp.store.personal import PersonalData
-from cdp.store.schema import identifier, link_decision, profile, profile_link, review_pair, source_record, store_meta
+from cdp.store.schema import identifier, link_decision, profile_link, store_meta
 from cdp.store.sql import IDS, for_ids
 
 
@@ -203,107 +202,6 @@ def links_of_profiles(tx: Connection, profile_ids: Iterable[int]) -> list[Link]:
 def export_links(tx: Connection, personal: PersonalData) -> list[tuple[str, str, int]]:
     """``(source, source record id, profile id)`` for every source record."""
     return [(record.source, record.source_id, record.profile_id) for record in records(tx, personal).values()]
-
-
-# The review queue.
-
-
-def replace_review(tx: Connection, pairs: list[Link]) -> None:
-    """The review queue becomes exactly ``pairs`` (probability in the score)."""
-    _queue(tx, pairs, everything=True)
-
-
-def add_review(tx: Connection, pairs: list[Link]) -> None:
-    """Put ``pairs`` on the review queue (replacing what it said of them)."""
-    _queue(tx, pairs, everything=False)
-
-
-def _queue(tx: Connection, pairs: list[Link], everything: bool) -> None:
-    stamp = now()
-    if everything:
-        tx.execute(delete(review_pair))
-    for pair in [] if everything else pairs:
-        tx.execute(
-            delete(review_pair).where(
-                review_pair.c.left_record_id == pair.left, review_pair.c.right_record_id == pair.right
-            )
-        )
-    bulk_insert(
-        tx,
-        review_pair,
-        [
-            {
-                "left_record_id": pair.left,
-                "right_record_id": pair.right,
-                "probability": pair.score,
-                "evidence": json.dumps(pair.evidence, sort_keys=True),
-                "created_at": stamp,
-            }
-            for pair in pairs
-        ],
-    )
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    """One uncertain pair, with both records, for staff to compare side by side."""
-
-    left: Record
-    right: Record
-    probability: float
-    evidence: dict
-
-
-def review_queue(
-    tx: Connection, personal: PersonalData, with_restricted: bool, limit: int = 20
-) -> tuple[list[ReviewItem], int]:
-    """The most likely uncertain pairs first, and how many wait in all (the caller audits the viewing).
-
-    Without ``with_restricted`` (everyone but the DPO and admins) a pair is
-    left out, and not counted, when either record is in a profile whose
-    processing is restricted (Art. 18 GDPR): its fields must not be shown.
-    """
-    offered = _offered(with_restricted)
-    total = tx.execute(select(func.count()).select_from(offered.subquery())).scalar_one()
-    rows = tx.execute(offered.order_by(review_pair.c.probability.desc()).limit(limit)).all()
-    wanted = records(tx, personal, {row.left_record_id for row in rows} | {row.right_record_id for row in rows})
-    items = [
-        ReviewItem(wanted[row.left_record_id], wanted[row.right_record_id], row.probability, json.loads(row.evidence))
-        for row in rows
-        if row.left_record_id in wanted and row.right_record_id in wanted
-    ]
-    return items, total
-
-
-def _offered(with_restricted: bool) -> Select:
-    """The queued pairs a person may see and decide."""
-    query = select(review_pair)
-    if with_restricted:
-        return query
-    left, right = source_record.alias("left_record"), source_record.alias("right_record")
-    left_profile, right_profile = profile.alias("left_profile"), profile.alias("right_profile")
-    return (
-        query.join(left, left.c.id == review_pair.c.left_record_id)
-        .join(right, right.c.id == review_pair.c.right_record_id)
-        .join(left_profile, left_profile.c.id == left.c.profile_id)
-        .join(right_profile, right_profile.c.id == right.c.profile_id)
-        .where(left_profile.c.status != "restricted", right_profile.c.status != "restricted")
-    )
-
-
-def settle_review(tx: Connection, left: int, right: int, decision: str, actor: str, with_restricted: bool) -> None:
-    """Record the staff decision on a queued pair and take it off the queue (in a ``store.write()``).
-
-    Only a pair the queue offers to this person can be decided; any other
-    (never queued, decided already, unknown ids, or restricted for them) is
-    refused with ``NotOffered`` before anything is written.
-    """
-    low, high = sorted((left, right))
-    pair = and_(review_pair.c.left_record_id == low, review_pair.c.right_record_id == high)
-    if tx.execute(_offered(with_restricted).where(pair)).first() is None:
-        raise NotOffered(N_("This pair is not waiting for a decision on the review queue; nothing was changed."))
-    _decide(tx, low, high, decision, actor)
-    tx.execute(delete(review_pair).where(pair))
 
 
 # What identity keeps in ``store_meta`` (the match model, the blocking keys' totals).

@@ -9,7 +9,7 @@ from cdp.errors import InvalidValue
 from cdp.profiles import unified as profiles
 from cdp.profiles.salutation import greeting
 from cdp.staff.roles import ALL_STAFF
-from identity import resolve
+from identity import corrections, resolve
 from web import consent
 from web.access import allow
 from web.context import actor, is_htmx, region, store
@@ -102,7 +102,7 @@ def split(profile_id: int, record_id: int):
     profile = profiles.visible(store(), profile_id, g.user.role)
     if record_id not in {ref.record_id for ref in profile.sources}:
         abort(404)
-    resolve.split_out(store(), profile_id, record_id, actor())
+    corrections.split_out(store(), profile_id, record_id, actor())
     return redirect(url_for("profiles.show", profile_id=profile_id))
 
 
@@ -115,7 +115,7 @@ def join(profile_id: int):
         abort(400)
     profiles.visible(store(), other, g.user.role)
     anchor = profiles.visible(store(), profile_id, g.user.role).sources[0].record_id
-    resolve.join_profiles(store(), profile_id, other, actor())
+    corrections.join_profiles(store(), profile_id, other, actor())
     return redirect(url_for("profiles.show", profile_id=resolve.profile_of_record(store(), anchor)))
 
 

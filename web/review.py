@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from cdp.profiles.unified import SEES_RESTRICTED
 from cdp.staff.roles import ALL_STAFF
-from identity.resolve import review_queue, settle
+from identity.corrections import review_queue, settle
 from web.access import allow
 from web.context import actor, is_htmx, store
 

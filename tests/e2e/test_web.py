@@ -15,6 +15,7 @@ from cdp.profiles import unified as profiles
 from cdp.records import Record, records
 from cdp.staff.accounts import disable_user
 from cdp.staff.tokens import create_token
+from identity import review_queue
 from identity import store as identity_store
 from identity.resolve import profile_of_record
 from kundenbild.bootstrap import app as create_app
@@ -355,7 +356,7 @@ def queue_pair(app: Flask, first: str, second: str) -> tuple[int, int]:
     low, high = sorted((left, right))
     pair = identity_store.Link(low, high, "model", 0.7, {"probability": 0.7, "last_name": "exact"})
     with app.extensions["cdp_store"].write() as tx:
-        identity_store.replace_review(tx, [pair])
+        review_queue.replace_review(tx, [pair])
     return low, high
 
 

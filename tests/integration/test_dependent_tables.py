@@ -22,6 +22,7 @@ from cdp.store.database import Store
 from cdp.store.engine import encrypted_engine
 from cdp.store.schema import dependents, derived_tables, source_record
 from consent import erasure, ledger
+from identity import review_queue
 from identity import store as identity_store
 from identity.resolve import resolve_all
 from identity.store import Link
@@ -51,7 +52,7 @@ def person(store: Store, tmp_path: Path) -> tuple[int, list[int]]:
         other = tx.execute(select(source_record.c.id).where(source_record.c.profile_id == erika)).scalar_one()
         pair = sorted((records[0], other))
         identity_store.decide(tx, [tuple(pair)], "apart", "test")
-        identity_store.add_review(tx, [Link(pair[0], pair[1], "model", 0.7, {})])
+        review_queue.add_review(tx, [Link(pair[0], pair[1], "model", 0.7, {})])
     return zora, records
 
 

@@ -17,9 +17,10 @@ from cdp.records import Record
 from cdp.store.database import Store, create_store, open_store
 from cdp.store.keys import create_key_file, load_master_key
 from cdp.store.personal import SealBroken
-from identity import blocking_keys
+from identity import blocking_keys, review_queue
 from identity import store as identity_store
-from identity.resolve import links_of, resolve_all, resolve_new, settle, split_out
+from identity.corrections import settle, split_out
+from identity.resolve import links_of, resolve_all, resolve_new
 from tests.helpers import count_rows, write_file
 
 SHOP = (
@@ -343,7 +344,7 @@ def test_settling_a_review_pair_is_one_unit_of_work(
     store = shop_and_newsletter
     low, high = sorted(list(all_records(store))[:2])
     with store.write() as tx:
-        identity_store.replace_review(tx, [identity_store.Link(low, high, "model", 0.7, {"probability": 0.7})])
+        review_queue.replace_review(tx, [identity_store.Link(low, high, "model", 0.7, {"probability": 0.7})])
     real_execute = Connection.execute
 
     def failing_on_the_dequeue(self, statement, *args, **kwargs):
@@ -357,4 +358,4 @@ def test_settling_a_review_pair_is_one_unit_of_work(
     monkeypatch.undo()
     assert decisions(store) == {}, "the decision was kept although the pair stayed on the queue"
     with store.read() as tx:
-        assert identity_store.review_queue(tx, store.personal, True)[1] == 1
+        assert review_queue.review_queue(tx, store.personal, True)[1] == 1
