@@ -19,8 +19,10 @@ def resolve(retrain: bool) -> None:
 
     Shared identifiers join records first; from 1,000 records on, a match
     model (Splink) trained on this store's own records adds the pairs it is
-    sure of. Nothing ever joins records that conflict (different birth
-    dates or first names, or two members of one household).
+    sure of. Typos in names and dates are weighed, not vetoed; nothing
+    ever joins records that certainly name two people (birth dates further
+    apart than a typo, first and last name both different, or two members
+    of one household).
     """
     with (
         opened_store() as store,
@@ -28,9 +30,13 @@ def resolve(retrain: bool) -> None:
             length=len(STEPS), label="Resolving", file=click.get_text_stream("stderr"), item_show_func=lambda step: step
         ) as bar,
     ):
+        learnt: list[str] = []
         counts = resolve_all(
-            store, actor="cli", retrain=retrain, progress=lambda step: bar.update(1, step), processes=True
-        )
+            store, actor="cli", retrain=retrain, progress=lambda step: bar.update(1, step), processes=True,
+            notes=learnt.append,
+        )  # fmt: skip
+    for note in dict.fromkeys(learnt):
+        click.echo(f"Match model: {note}", err=True)
     click.echo(
         f"Resolved {counts['records']} records into {counts['profiles']} profiles "
         f"({counts['moved']} records moved, {counts['profiles_removed']} profiles merged away)."

@@ -77,16 +77,24 @@ def _fuzzy(a: str, b: str) -> str:
 def names_swapped(
     left_first: str | None, left_last: str | None, right_first: str | None, right_last: str | None
 ) -> bool:
-    """Whether one record has first and last name the other way round."""
+    """Whether one record has first and last name the other way round (a typo in either allowed)."""
     if not (left_first and left_last and right_first and right_last):
         return False
-    return fold(left_first) == fold(right_last) and fold(left_last) == fold(right_first)
+    return _alike(fold(left_first), fold(right_last)) and _alike(fold(left_last), fold(right_first))
+
+
+def _alike(a: str, b: str) -> bool:
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    return a == b or _jaro_winkler(a, b) >= JW_MID
 
 
 def birth_date(left: str | None, right: str | None) -> str:
-    """exact, day_month_swapped, one_digit_off, same_year, different or missing.
+    """exact, day_month_swapped, one_digit_off, transposed, same_day_month, same_year, different or missing.
 
-    Dates are ISO text as the store keeps them.
+    Dates are ISO text as the store keeps them. The levels between exact and
+    different are the typos people make writing a date: one digit wrong, two
+    neighbouring digits swapped, day and month the wrong way round, a year
+    mistyped (same day and month).
     """
     if not left or not right:
         return MISSING
@@ -95,11 +103,24 @@ def birth_date(left: str | None, right: str | None) -> str:
     a, b = date.fromisoformat(left), date.fromisoformat(right)
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return "day_month_swapped"
-    if sum(x != y for x, y in zip(left, right, strict=True)) == 1:
+    differing = [index for index, (x, y) in enumerate(zip(left, right, strict=True)) if x != y]
+    if len(differing) == 1:
         return "one_digit_off"
+    if _transposed(left, right, differing):
+        return "transposed"
+    if (a.month, a.day) == (b.month, b.day):
+        return "same_day_month"
     if a.year == b.year:
         return "same_year"
     return DIFFERENT
+
+
+def _transposed(left: str, right: str, differing: list[int]) -> bool:
+    """Two neighbouring digits swapped (1985 / 1958)."""
+    if len(differing) != 2 or differing[1] - differing[0] != 1:
+        return False
+    first, second = differing
+    return left[first] == right[second] and left[second] == right[first]
 
 
 def address(left: dict[str, str], right: dict[str, str]) -> str:
@@ -110,7 +131,7 @@ def address(left: dict[str, str], right: dict[str, str]) -> str:
     if not (left.get("postcode") or left.get("city")) or not (right.get("postcode") or right.get("city")):
         return MISSING
     same_postcode = bool(left.get("postcode")) and left.get("postcode") == right.get("postcode")
-    same_street = bool(left.get("street")) and street_name(left) == street_name(right)
+    same_street = bool(left.get("street")) and same_street_name(street_name(left), street_name(right))
     if same_postcode and same_street and _house(left) and _house(left) == _house(right):
         return "same_house"
     if same_postcode and same_street:
@@ -122,6 +143,11 @@ def address(left: dict[str, str], right: dict[str, str]) -> str:
     return DIFFERENT
 
 
+def same_street_name(left: str, right: str) -> bool:
+    """The same street, a typo or two apart at most (Bahnhofstr / Bahnhfostr)."""
+    return bool(left) and (left == right or _jaro_winkler(left, right) >= JW_HIGH)
+
+
 def street_name(fields: dict[str, str]) -> str:
     """The street without its number, folded, with 'straße'/'str.' spelled one way."""
     return _street_name(fields.get("street", ""))
@@ -129,7 +155,7 @@ def street_name(fields: dict[str, str]) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def _street_name(street: str) -> str:
-    street = fold(street).replace("strasse", "str").replace("str.", "str")
+    street = fold(street).replace("-", " ").replace("strasse", "str").replace("str.", "str")
     return " ".join(part for part in street.split() if not any(ch.isdigit() for ch in part))
 
 
@@ -140,13 +166,35 @@ def _house(fields: dict[str, str]) -> str:
     return number.replace(" ", "").lower()
 
 
+def different_people(left: dict[str, str], right: dict[str, str]) -> bool:
+    """Whether two records certainly name two people, whatever else they share. Three kinds of
+    evidence say so: birth dates further apart than a typo, two members of one household, or first
+    names and surnames both clearly different while the birth dates are not equal. One field alone
+    may be a typo or a value entered wrongly; these are not."""
+    born = birth_date(left.get("birth_date"), right.get("birth_date"))
+    if born == DIFFERENT or household_apart(left, right):
+        return True
+    if not first_names_apart(left, right):
+        return False
+    return born != "exact" and surname(left.get("last_name"), right.get("last_name")) == DIFFERENT
+
+
 def household_apart(left: dict[str, str], right: dict[str, str]) -> bool:
-    """Two members of one household: same address and surname, yet different
-    people by first name or birth date. Such a pair must never be joined."""
+    """Two members of one household: same address and surname, and either birth dates clearly
+    different or, where a date is missing, first names clearly different. A parent and a child named
+    alike are told apart by their dates; a couple without dates by their first names."""
     if address(left, right) not in ("same_house", "same_street"):
         return False
-    if surname(left.get("last_name"), right.get("last_name")) != "exact":
+    if surname(left.get("last_name"), right.get("last_name")) not in ("exact", "jw_high"):
         return False
-    first = first_name(left.get("first_name"), right.get("first_name"))
     born = birth_date(left.get("birth_date"), right.get("birth_date"))
-    return first in ("different", "phonetic", "jw_mid") or born == DIFFERENT
+    return born == DIFFERENT or (born == MISSING and first_names_apart(left, right))
+
+
+def first_names_apart(left: dict[str, str], right: dict[str, str]) -> bool:
+    """Both records have a first name, and they are clearly different: not a nickname, not within typing
+    distance, not sounding alike, and not first and last name swapped."""
+    if first_name(left.get("first_name"), right.get("first_name")) != DIFFERENT:
+        return False
+    return not names_swapped(left.get("first_name"), left.get("last_name"), right.get("first_name"),
+                             right.get("last_name"))  # fmt: skip

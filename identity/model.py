@@ -133,7 +133,11 @@ def _name_levels(column: str, code: str) -> list[dict[str, Any]]:
 
 def first_name_comparison() -> dict[str, Any]:
     exact, *fuzzy = _name_levels("first_name", "first_code")
-    swapped = _level("names_swapped", '"first_name_l" = "last_name_r" AND "last_name_l" = "first_name_r"')
+    swapped = _level(
+        "names_swapped",
+        f'jaro_winkler_similarity("first_name_l", "last_name_r") >= {compare.JW_MID} '
+        f'AND jaro_winkler_similarity("last_name_l", "first_name_r") >= {compare.JW_MID}',
+    )
     nickname = _level("nickname", 'list_has_any("first_groups_l", "first_groups_r")')
     levels = [_missing("first_name"), exact, swapped, nickname, *fuzzy, _different()]
     return {"output_column_name": "first_name", "comparison_levels": levels}
@@ -153,7 +157,9 @@ def birth_date_comparison() -> dict[str, Any]:
         _missing("birth_date"),
         _level("exact", f"{left} = {right}"),
         _level("day_month_swapped", swapped),
-        _level("one_digit_off", f"levenshtein({left}, {right}) <= 1"),
+        _level("one_digit_off", f"hamming({left}, {right}) <= 1"),
+        _level("transposed", f"damerau_levenshtein({left}, {right}) <= 1"),
+        _level("same_day_month", f"substr({left}, 5) = substr({right}, 5)"),
         _level("same_year", f"substr({left}, 1, 4) = substr({right}, 1, 4)"),
         _different(),
     ]
@@ -233,20 +239,125 @@ def _linker(records: pa.Table, model: Any, memory_limit: str) -> Iterator[Any]:
 # Training and prediction.
 
 
-def train(records: pa.Table, seed: int = 1, memory_limit: str = MEMORY_LIMIT) -> dict:
-    """A trained model as a JSON-able dict (Splink settings with m and u per level), from a ``table``."""
+def train(records: pa.Table, seed: int = 1, memory_limit: str = MEMORY_LIMIT) -> tuple[dict, list[str]]:
+    """A trained model as a JSON-able dict (Splink settings with m and u per level), from a ``table``, and
+    a line for each part of training that could learn nothing and fell back to a sound default.
+
+    Training cannot fail: a store may hold one source without a single duplicate, or records whose fields
+    are all equal or all empty. Splink then estimates no share of matches at all (λ = 0, and its next step
+    divides by it), or its expectation maximisation cannot separate matches from the rest. Each such step
+    keeps Splink's defaults for what it would have learnt, and says so.
+    """
     from splink import block_on
 
     if records.num_rows > TRAINING_SAMPLE:
         records = records.take(sorted(random.Random(seed).sample(range(records.num_rows), TRAINING_SAMPLE)))
 
+    notes: list[str] = []
     with _linker(records, settings(), memory_limit) as (linker, _):
         training = linker.training
-        training.estimate_probability_two_random_records_match([block_on(*rule) for rule in PRIOR_RULES], recall=0.7)
-        training.estimate_u_using_random_sampling(max_pairs=MAX_U_PAIRS, seed=seed)
+        rules = [block_on(*rule) for rule in PRIOR_RULES]
+        _learn(notes, PRIOR_FAILED, training.estimate_probability_two_random_records_match, rules, recall=0.7)
+        if not 0 < _prior(linker) < 1:
+            _set_prior(linker, default_prior(records.num_rows))
+            notes.append(PRIOR_DEFAULT)
+        _learn(notes, U_FAILED, training.estimate_u_using_random_sampling, max_pairs=MAX_U_PAIRS, seed=seed)
         for rule in TRAINING_BLOCKS:
-            training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
-        return linker.misc.save_model_to_json()
+            _learn(notes, EM_FAILED.format(block=" and ".join(rule)),
+                   training.estimate_parameters_using_expectation_maximisation, block_on(*rule))  # fmt: skip
+        model = linker.misc.save_model_to_json()
+    return sound(model, records.num_rows, notes), notes
+
+
+PRIOR_FAILED = "The share of duplicates could not be estimated; a default is used."
+PRIOR_DEFAULT = "No pair of records was near-certain to be one person, so the model assumes few duplicates."
+U_FAILED = "How often fields agree by chance could not be measured; defaults are used."
+EM_FAILED = (
+    "Matches could not be told apart among records of the same {block}; defaults are used for what that teaches."
+)
+UNSOUND = "Some learnt weights were not usable numbers and were replaced by defaults."
+# Splink may fail anywhere in a step it cannot learn from: dividing by zero, a logarithm of 0, no pairs.
+LEARNING_ERRORS = (ArithmeticError, ValueError, KeyError, IndexError, duckdb.Error)
+
+
+def _learn(notes: list[str], failed: str, step: Any, *args: Any, **kwargs: Any) -> None:
+    """Run one training step; should it fail, keep what it would have changed as it was and note ``failed``."""
+    from splink.internals.exceptions import SplinkException
+
+    try:
+        step(*args, **kwargs)
+    except (*LEARNING_ERRORS, SplinkException) as error:
+        logging.getLogger(__name__).info("match model: %s (%s)", failed, type(error).__name__)
+        notes.append(failed)
+
+
+def _prior(linker: Any) -> float:
+    return linker._settings_obj._probability_two_random_records_match
+
+
+def _set_prior(linker: Any, probability: float) -> None:
+    linker._settings_obj._probability_two_random_records_match = probability
+
+
+def default_prior(records: int) -> float:
+    """λ when it cannot be estimated: about one duplicate per record, among all pairs."""
+    return min(0.5, 2 / max(records, 2))
+
+
+def sound(model: dict, records: int, notes: list[str]) -> dict:
+    """``model`` with every probability a usable number, and no m learnt from training that could not
+    tell matches apart.
+
+    The prior must lie strictly between 0 and 1; m and u values must be finite and between 0 and 1, and the
+    m of one comparison must not add up to more than 1. Where expectation maximisation could not separate
+    matches from the rest, it calls every compared pair a match, and then a clearly different name or
+    birth date weighs nothing against a match: every m learnt is dropped then, so Splink's defaults apply
+    (a disagreement counts strongly against), while the u measured on random pairs stay.
+    """
+    prior = model.get("probability_two_random_records_match")
+    if not isinstance(prior, int | float) or not 0 < prior < 1:
+        model["probability_two_random_records_match"] = default_prior(records)
+    comparisons = model["comparisons"]
+    if any(_drop_unusable(comparison) for comparison in comparisons):
+        notes.append(UNSOUND)
+    if any(_inseparable(comparison) for comparison in comparisons):
+        for comparison in comparisons:
+            for level in comparison["comparison_levels"]:
+                level.pop("m_probability", None)
+        notes.append(INSEPARABLE)
+    return model
+
+
+INSEPARABLE = "Training could not tell duplicates from different people; cautious default weights are used."
+# A disagreement on these weighs against a match in any sound model (when it weighs less, training failed).
+TELLING = ("first_name", "last_name", "birth_date")
+
+
+def _drop_unusable(comparison: dict) -> bool:
+    """Drop the m and u values of ``comparison`` that are no probabilities (and all its m, should they add
+    up to more than 1); whether any were dropped."""
+    dropped = False
+    levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+    for level in levels:
+        for name in ("m_probability", "u_probability"):
+            value = level.get(name)
+            if isinstance(value, float) and not (math.isfinite(value) and 0 <= value <= 1):
+                del level[name]
+                dropped = True
+    if sum(level["m_probability"] for level in levels if isinstance(level.get("m_probability"), float)) > 1.01:
+        for level in levels:
+            level.pop("m_probability", None)
+        dropped = True
+    return dropped
+
+
+def _inseparable(comparison: dict) -> bool:
+    """Whether training taught that a clear disagreement on a name or the birth date is no evidence against."""
+    if comparison.get("output_column_name") not in TELLING:
+        return False
+    different = comparison["comparison_levels"][-1]
+    m, u = different.get("m_probability"), different.get("u_probability")
+    return isinstance(m, float) and isinstance(u, float) and m >= u / 2
 
 
 def predict(records: pa.Table, model: dict, threshold: float, memory_limit: str = MEMORY_LIMIT) -> list[Link]:

@@ -56,6 +56,7 @@ MAX_BLOCK = 200
 # Up to this many candidate pairs for new records, every one is scored.
 SCORE_ALL = 100
 Progress = Callable[[str], None]
+Notes = Callable[[str], None]
 
 
 def evidence(left: Record, right: Record, shared: Iterable[str]) -> dict:
@@ -71,20 +72,23 @@ def evidence(left: Record, right: Record, shared: Iterable[str]) -> dict:
 
 
 def conflict(left: Record, right: Record) -> bool:
-    """Whether two records are certainly different people."""
-    a, b = left.fields, right.fields
-    if compare.birth_date(a.get("birth_date"), b.get("birth_date")) == compare.DIFFERENT:
-        return True
-    if compare.first_name(a.get("first_name"), b.get("first_name")) == compare.DIFFERENT:
-        return True
-    return compare.household_apart(a, b)
+    """Whether two records are certainly different people (``compare.different_people``). Any other
+    disagreement is the match model's to weigh."""
+    return compare.different_people(left.fields, right.fields)
 
 
 def judge(left: Record, right: Record, shared: set[str]) -> Link | None:
-    """A link between two records that share identifiers, or ``None``."""
-    if conflict(left, right):
-        return None
+    """A link between two records that share identifiers, or ``None``.
+
+    A shared identifier is no proof when the records name two people: a
+    family's email or landline. So a pair whose first names or birth dates
+    clearly differ is left to the model; a phone number alone also needs the
+    first names to agree.
+    """
+    a, b = left.fields, right.fields
     found = evidence(left, right, shared)
+    if conflict(left, right) or compare.first_names_apart(a, b) or found["birth_date"] == compare.DIFFERENT:
+        return None
     strong = shared & set(STRONG_KINDS)
     if not strong and found["first_name"] not in AGREEING_FIRST_NAMES:
         return None
@@ -151,17 +155,25 @@ def _blocked(
     return False
 
 
-def model_links(table: pa.Table, stored: str | None, train: bool = True) -> tuple[str | None, list[Link], list[Link]]:
+def model_links(
+    table: pa.Table, stored: str | None, train: bool = True, notes: Notes | None = None
+) -> tuple[str | None, list[Link], list[Link]]:
     """The model, the links it is sure of, and the pairs it is unsure of
     (thresholds ``CDP_MATCH_JOIN`` and ``CDP_MATCH_REVIEW``), each with its evidence.
 
     ``table`` holds the records' ``identity.model.table`` rows; ``stored`` is
     the model kept in the store, if any. Without one, a model is trained on
-    the records (the caller keeps it) when ``train`` allows. Small stores get no model.
+    the records (the caller keeps it) when ``train`` allows; ``notes`` is told
+    each part of training that fell back to defaults. Small stores get no model.
     """
     if table.num_rows < MODEL_MIN_RECORDS or (stored is None and not train):
         return stored, [], []
-    text = stored if stored is not None else json.dumps(match_model.train(table))
+    text = stored
+    if text is None:
+        model, learnt = match_model.train(table)
+        for note in learnt:
+            (notes or (lambda note: None))(note)
+        text = json.dumps(model)
     join, review = config.match_thresholds()
     return text, *_sure_and_unsure(match_model.predict(table, json.loads(text), review), join, review)
 
@@ -190,12 +202,14 @@ def resolve_all(
     progress: Progress | None = None,
     processes: bool = False,
     train: bool = True,
+    notes: Notes | None = None,
 ) -> dict[str, int]:
     """Re-run resolution over every record, respecting staff decisions.
 
     Without a stored model one is trained, unless ``train`` is off (after an
     import, which only ever uses the model ``cdp resolve`` trained).
-    ``progress`` is told the name of each step of ``STEPS`` as it finishes.
+    ``progress`` is told the name of each step of ``STEPS`` as it finishes,
+    ``notes`` each part of the model's training that fell back to defaults.
     ``processes`` reads and prepares the records in worker processes (never
     in a multi-threaded server: see ``cdp.records.map_records``).
 
@@ -225,7 +239,7 @@ def resolve_all(
     # thread (it does not touch the store) while this one writes the blocking keys and judges the
     # records that share identifiers.
     with ThreadPoolExecutor(max_workers=1) as background:
-        modelled = background.submit(model_links, prepared.table, stored, train)
+        modelled = background.submit(model_links, prepared.table, stored, train, notes)
         _keep_blocking_keys(store, prepared.keys, missing, len(records))
         with store.read() as tx:
             groups = identity_store.shared_identifiers(tx)

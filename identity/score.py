@@ -40,7 +40,11 @@ def _code(left: Row, right: Row, column: str) -> bool:
 
 
 def _swapped(left: Row, right: Row, column: str) -> bool:
-    return left["first_name"] == right["last_name"] and left["last_name"] == right["first_name"]
+    if None in (left["first_name"], left["last_name"], right["first_name"], right["last_name"]):
+        return False
+    similar = jellyfish.jaro_winkler_similarity
+    return (similar(left["first_name"], right["last_name"]) >= compare.JW_MID
+            and similar(left["last_name"], right["first_name"]) >= compare.JW_MID)  # fmt: skip
 
 
 def _nickname(left: Row, right: Row, column: str) -> bool:
@@ -56,6 +60,16 @@ def _one_digit_off(left: Row, right: Row, column: str) -> bool:
     return jellyfish.levenshtein_distance(left[column], right[column]) <= 1
 
 
+def _transposed(left: Row, right: Row, column: str) -> bool:
+    a, b = left[column], right[column]
+    differing = [index for index, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    return len(a) == len(b) and compare._transposed(a, b, differing)
+
+
+def _same_day_month(left: Row, right: Row, column: str) -> bool:
+    return left[column][4:] == right[column][4:]
+
+
 def _same_year(left: Row, right: Row, column: str) -> bool:
     return left[column][:4] == right[column][:4]
 
@@ -69,6 +83,8 @@ TESTS: dict[str, Test] = {
     "phonetic": _code,
     "day_month_swapped": _day_month_swapped,
     "one_digit_off": _one_digit_off,
+    "transposed": _transposed,
+    "same_day_month": _same_day_month,
     "same_year": _same_year,
     compare.DIFFERENT: lambda left, right, column: True,
 }

@@ -69,7 +69,7 @@ DUPLICATE_B = {"first_name": "Juergen", "last_name": "Oezdemir", "birth_date": "
 @pytest.fixture(scope="module")
 def trained() -> tuple[dict[int, Record], dict]:
     records = _dataset()
-    return records, model.train(model.records_table(records), seed=1, memory_limit="1GB")
+    return records, model.train(model.records_table(records), seed=1, memory_limit="1GB")[0]
 
 
 def test_model_is_json(trained: tuple[dict[int, Record], dict]) -> None:
@@ -113,7 +113,7 @@ records = _dataset()
 for record in records.values():
     record.fields["last_name"] = "Zqxmarker" + record.fields["last_name"]
 table = model.records_table(records)
-model.predict(table, model.train(table, seed=1, memory_limit="1GB"), 0.5, memory_limit="1GB")
+model.predict(table, model.train(table, seed=1, memory_limit="1GB")[0], 0.5, memory_limit="1GB")
 print("done")
 """
 

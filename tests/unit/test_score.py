@@ -15,7 +15,7 @@ from tests.unit.test_model import _dataset
 @pytest.fixture(scope="module")
 def trained() -> tuple[dict, dict]:
     records = _dataset()
-    return records, model.train(model.records_table(records))
+    return records, model.train(model.records_table(records))[0]
 
 
 def _rows(records: dict) -> dict[int, dict]:
