@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from cdp import config
 from cdp.errors import N_, InvalidValue, NotFound
+from cdp.records import current_profiles
 from cdp.store.database import Store
 from consent import repository
 
@@ -117,6 +118,56 @@ def object_to_marketing(store: Store, tx: Connection, profile_id: int, actor: st
         for channel in CHANNELS
     ]
     return len(repository.add_events(store, tx, rows, actor))
+
+
+CARRIED = "carried_over"  # the origin of a withdrawal copied onto records that left the profile it was in force on
+
+
+def keep_withdrawals(store: Store, tx: Connection, was_in: dict[int, int], actor: str, since: str | None = None) -> int:
+    """After records moved between profiles, keep each part of a former profile under every withdrawal and
+    objection in force on the whole of it; returns how many withdrawals were carried over.
+
+    ``was_in`` gives the profile each record of the profiles concerned was in before the move (called by
+    ``identity.corrections`` inside its unit of work ``tx``, as wired by ``kundenbild.bootstrap``). A
+    withdrawal on one record applies to the whole person, and events hang on records: a record split off
+    would leave it behind, the records staying would lose one recorded on the record that left. So where a
+    former profile's records now lie in several profiles, each part lacking a withdrawal in force gets a
+    copy on its first record, in force since the same time, its origin ``carried_over`` and its proof
+    naming the event copied: the safe side. With ``since`` (an undo, putting back profiles as they were),
+    only withdrawals recorded from that time on are carried; the earlier ones are where they were then.
+    """
+    events = [Event(**row) for row in repository.events_of_records(store, tx, was_in)]
+    if not any(event.action == "withdrawn" for event in events):
+        return 0
+    now_in = current_profiles(tx, list(was_in))
+    parts: dict[int, dict[int, list[int]]] = {}
+    for record_id, profile_id in sorted(was_in.items()):
+        parts.setdefault(profile_id, {}).setdefault(now_in[record_id], []).append(record_id)
+    rows = [
+        row
+        for profile_id, divided in parts.items()
+        if len(divided) > 1
+        for row in _carried(events, profile_id, was_in, list(divided.values()), since)
+    ]
+    return len(repository.add_events(store, tx, rows, actor)) if rows else 0
+
+
+def _carried(events: list[Event], profile_id: int, was_in: dict[int, int], parts: list[list[int]], since: str | None):
+    """The copies each part of a divided profile needs of the withdrawals in force on the whole of it."""
+    in_force = [
+        event
+        for event in current([event for event in events if was_in[event.record_id] == profile_id]).values()
+        if event.action == "withdrawn" and (since is None or event.recorded_at >= since)
+    ]
+    for part in parts:
+        own = current([event for event in events if event.record_id in part])
+        for event in in_force:
+            held = own.get((event.purpose, event.channel))
+            if held is None or held.action != "withdrawn":
+                proof = {"reason": "carried over when the record left the profile", "carried_from": event.id,
+                         "profile": profile_id}  # fmt: skip
+                yield (min(part), event.purpose, event.channel, "withdrawn", event.legal_basis, CARRIED,
+                       event.effective_at, proof)  # fmt: skip
 
 
 @dataclass(frozen=True)

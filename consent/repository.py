@@ -118,6 +118,20 @@ def events_of_profile(store: Store, tx: Connection, profile_id: int) -> list[dic
         .where(source_record.c.profile_id == profile_id)
         .order_by(consent_event.c.effective_at, consent_event.c.id)
     ).all()
+    return _events(store, rows)
+
+
+def events_of_records(store: Store, tx: Connection, record_ids: Iterable[int]) -> list[dict]:
+    """Every event on these source records, oldest first (by when it took effect), proofs opened."""
+    query = select(consent_event, source_record.c.key_id).join(
+        source_record, source_record.c.id == consent_event.c.source_record_id
+    )
+    rows = [row for chunk in in_chunks(record_ids) for row in tx.execute(query.where(source_record.c.id.in_(chunk)))]
+    rows.sort(key=lambda row: (row.effective_at, row.id))
+    return _events(store, rows)
+
+
+def _events(store: Store, rows: list) -> list[dict]:
     return [
         {
             "id": row.id,

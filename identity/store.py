@@ -99,15 +99,52 @@ def decide(tx: Connection, pairs: Iterable[tuple[int, int]], decision: str, acto
 
 
 def _decide(tx: Connection, low: int, high: int, decision: str, actor: str) -> None:
-    tx.execute(
-        delete(link_decision).where(link_decision.c.left_record_id == low, link_decision.c.right_record_id == high)
-    )
+    _forget(tx, low, high)
     tx.execute(
         insert(link_decision).values(
             left_record_id=low, right_record_id=high, decision=decision, actor=actor, decided_at=now()
         )
     )
     audit.record(tx, actor, f"link.{decision}", "source_record_pair", f"{low},{high}")
+
+
+def decision_rows(tx: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict | None]:
+    """The stored decision of each ordered pair as it stands (``decision``, ``actor``, ``decided_at``), or
+    ``None`` where there is none: what an undo puts back."""
+    wanted = {tuple(sorted(pair)) for pair in pairs}
+    found: dict[tuple[int, int], dict | None] = dict.fromkeys(wanted)
+    lows = {low for low, _ in wanted}
+    query = select(link_decision).where(link_decision.c.left_record_id.in_(IDS))
+    for row in for_ids(tx, query, lows):
+        pair = (row.left_record_id, row.right_record_id)
+        if pair in found:
+            found[pair] = {"decision": row.decision, "actor": row.actor, "decided_at": row.decided_at}
+    return found
+
+
+def forget_decisions(tx: Connection, pairs: Iterable[tuple[int, int]], actor: str) -> None:
+    """Remove the staff decisions on these pairs (a later join overrides an earlier ``apart``); each audited."""
+    for left, right in pairs:
+        low, high = sorted((left, right))
+        _forget(tx, low, high)
+        audit.record(tx, actor, "link.forgotten", "source_record_pair", f"{low},{high}")
+
+
+def restore_decisions(tx: Connection, rows: dict[tuple[int, int], dict | None], actor: str) -> None:
+    """Put the decisions on these pairs back as ``decision_rows`` read them (``None``: no decision), with
+    their first actor and time, so that an undo leaves exactly the earlier decisions; each audited."""
+    for (low, high), row in rows.items():
+        _forget(tx, low, high)
+        if row is not None:
+            tx.execute(insert(link_decision).values(left_record_id=low, right_record_id=high, **row))
+        audit.record(tx, actor, "link.restored", "source_record_pair", f"{low},{high}",
+                     {"decision": row["decision"] if row else None})  # fmt: skip
+
+
+def _forget(tx: Connection, low: int, high: int) -> None:
+    tx.execute(
+        delete(link_decision).where(link_decision.c.left_record_id == low, link_decision.c.right_record_id == high)
+    )
 
 
 # Profiles from clusters, and their evidence.

@@ -16,7 +16,8 @@ from flask import Flask
 
 from cdp.cli import Wiring
 from cdp.store.database import Store
-from consent import erasure, retention
+from consent import erasure, ledger, retention
+from identity import corrections
 from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app
 
@@ -39,7 +40,15 @@ def replay_erasures(store: Store, actor: str) -> int:
     return erasure.replay(store, actor, keep_purchases_since=legal_hold_since(store))
 
 
+def wire_corrections() -> None:
+    """Staff corrections of identity keep consent with the records they move: identity does not know
+    consent, so the consent ledger's listener is handed to it here (``identity.corrections``)."""
+    corrections.keep_consent_with(ledger.keep_withdrawals)
+
+
 def wiring() -> Wiring:
+    """The hooks of the core's commands and of the web; wiring them also wires the staff corrections."""
+    wire_corrections()
     return Wiring(
         after_import=resolve_imported,
         resolve_all=resolve_all,

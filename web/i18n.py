@@ -203,6 +203,60 @@ def evidence_words(evidence: dict) -> list[str]:
     return words
 
 
+# What a level of the match model's comparisons says, the same for every field it compares. The model
+# gains levels over time; a level not named here is shown as its own label (``level_words``).
+MODEL_LEVEL_WORDS = {
+    "exact": _l("equal"),
+    "jw_high": _l("nearly equal (typo)"),
+    "jw_mid": _l("similar"),
+    "phonetic": _l("sounds alike"),
+    "nickname": _l("nickname of each other"),
+    "names_swapped": _l("first and last name swapped"),
+    "day_month_swapped": _l("day and month swapped"),
+    "one_digit_off": _l("one digit differs"),
+    "transposed": _l("two digits swapped"),
+    "same_day_month": _l("same day and month, another year"),
+    "same_year": _l("same year only"),
+    "street_typo": _l("nearly equal (typo)"),
+    "same_postcode": _l("same postcode only"),
+    "different": _l("different"),
+    "missing": _l("missing on one side"),
+    "unknown": _l("unknown"),
+}
+# The model's evidence in the order a person compares two records; fields not named here follow, by name.
+MODEL_FIELD_ORDER = ("first_name", "last_name", "birth_date", "email", "phone", "street_name", "postcode", "city")
+# Evidence names that are no profile field of their own.
+MODEL_FIELD_LABELS = {"street_name": FIELD_LABELS["street"], "address": _l("Address")}
+# Evidence entries that are no comparison of one field.
+NOT_A_FIELD = {"total", "probability", "decided", "shared"}
+
+
+def level_words(level: str) -> str:
+    """A model level in words ("nearly equal (typo)"); one this version does not know, as its label."""
+    return str(MODEL_LEVEL_WORDS.get(level, level))
+
+
+def evidence_rows(evidence: dict) -> list[tuple[str, str, float | None]]:
+    """A model pair's evidence as ``(field, level in words, weight or None)`` per compared field.
+
+    Model evidence names each field's level (``"first_name": "jw_high"``)
+    and its weight (``"first_name_weight": 3.2``); evidence without weights
+    gives ``None`` for them.
+    """
+    names = [name for name, value in evidence.items() if isinstance(value, str) and name not in NOT_A_FIELD]
+    ordered = [name for name in MODEL_FIELD_ORDER if name in names] + sorted(set(names) - set(MODEL_FIELD_ORDER))
+    return [(_model_field_label(name), level_words(evidence[name]), _field_weight(evidence, name)) for name in ordered]
+
+
+def _model_field_label(name: str) -> str:
+    return str(MODEL_FIELD_LABELS.get(name) or FIELD_LABELS.get(name, name))
+
+
+def _field_weight(evidence: dict, name: str) -> float | None:
+    weight = evidence.get(f"{name}_weight")
+    return float(weight) if isinstance(weight, int | float) else None
+
+
 LABELS = {
     "request": REQUEST_LABELS,
     "urgency": URGENCY_LABELS,

@@ -1,11 +1,15 @@
-"""Looking customers up: search as you type, the profile page, du/Sie."""
+"""Looking customers up: search as you type, the profile page, du/Sie, and staff corrections of identity.
+
+A correction (split out, join, undo) is a plain form; it redirects to the profile with its result flashed
+(Flask's ``flash``, shown by ``profile.html``): where the records went, with links, or why nothing was done.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cdp.errors import InvalidValue
+from cdp.errors import N_, CdpError, InvalidValue
 from cdp.profiles import unified as profiles
 from cdp.profiles.salutation import greeting
 from cdp.staff.roles import ALL_STAFF
@@ -49,7 +53,9 @@ def _page(profile: profiles.Profile, page_number: int, error: str | None = None)
     """The whole profile page."""
     page = profiles.timeline(store(), profile.id, page_number)
     links = resolve.links_of(store(), profile.id)
-    context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error}
+    history = corrections.history_of(store(), profile.id)
+    context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error,
+               "history": history}  # fmt: skip
     return render_template("profile.html", **context, **consent.panel(profile.id))
 
 
@@ -98,25 +104,61 @@ def _salutation_response(profile_id: int, error: str | None) -> str:
 @blueprint.post("/profiles/<int:profile_id>/split/<int:record_id>")
 @allow(*ALL_STAFF)
 def split(profile_id: int, record_id: int):
-    """Take a wrongly joined record out of this profile; later runs respect it."""
+    """Take a wrongly joined record out of this profile into one of its own; later runs respect it."""
     profile = profiles.visible(store(), profile_id, g.user.role)
     if record_id not in {ref.record_id for ref in profile.sources}:
         abort(404)
-    corrections.split_out(store(), profile_id, record_id, actor())
-    return redirect(url_for("profiles.show", profile_id=profile_id))
+    try:
+        done = corrections.split_out(store(), profile_id, record_id, actor())
+    except CdpError as refused:
+        return _refused(profile_id, refused)
+    flash({"kind": "split", "record": record_id, "profile": done.profile_of[record_id], "carried": done.carried},
+          "identity")  # fmt: skip
+    return redirect(url_for("profiles.show", profile_id=profile_id) + "#identity")
 
 
 @blueprint.post("/profiles/<int:profile_id>/join")
 @allow(*ALL_STAFF)
 def join(profile_id: int):
-    """Join another profile (by its number) into this one."""
+    """Join another profile (by its number) into this one; a join that cannot be done says why."""
+    profiles.visible(store(), profile_id, g.user.role)
     other = request.form.get("other", type=int)
-    if other is None or other == profile_id:
-        abort(400)
-    profiles.visible(store(), other, g.user.role)
-    anchor = profiles.visible(store(), profile_id, g.user.role).sources[0].record_id
-    corrections.join_profiles(store(), profile_id, other, actor())
-    return redirect(url_for("profiles.show", profile_id=resolve.profile_of_record(store(), anchor)))
+    try:
+        if other is None:
+            raise InvalidValue("other", N_("give the number of the other profile"))
+        profiles.visible(store(), other, g.user.role)
+        done = corrections.join_profiles(store(), profile_id, other, actor())
+    except CdpError as refused:
+        return _refused(profile_id, refused)
+    joined = done.profile_of[min(done.profile_of)]
+    flash({"kind": "join", "profile": joined, "profiles": [profile_id, other]}, "identity")
+    return redirect(url_for("profiles.show", profile_id=joined) + "#identity")
+
+
+@blueprint.post("/profiles/<int:profile_id>/history/<int:event_id>/undo")
+@allow(*ALL_STAFF)
+def undo(profile_id: int, event_id: int):
+    """Undo one event of the profile's identity history, putting back exactly the state before it."""
+    profiles.visible(store(), profile_id, g.user.role)
+    event = next((event for event in corrections.history_of(store(), profile_id) if event.id == event_id), None)
+    if event is None:
+        abort(404)
+    concerned = {*event.profiles_before, *event.profiles_after}
+    if not all(profiles.visible_to(one, g.user.role) for one in profiles.load_many(store(), sorted(concerned))):
+        abort(404)
+    try:
+        done = corrections.undo(store(), event_id, actor())
+    except CdpError as refused:
+        return _refused(profile_id, refused)
+    flash({"kind": "undo", "event": event_id, "profiles": done.profiles, "carried": done.carried}, "identity")
+    target = profile_id if profile_id in done.profiles else done.profiles[0]
+    return redirect(url_for("profiles.show", profile_id=target) + "#identity")
+
+
+def _refused(profile_id: int, refused: CdpError):
+    """Back to the profile, saying why nothing was done."""
+    flash({"kind": "refused", "message": refused.render(_)}, "identity")
+    return redirect(url_for("profiles.show", profile_id=profile_id) + "#identity")
 
 
 def _greetings(profile: profiles.Profile) -> dict[str, str]:

@@ -249,6 +249,28 @@ link_decision = Table(
     Index("ix_link_decision_right_record_id", "right_record_id"),
 )
 
+# Every staff correction of identity (a split, a join, a review decision, an undo), so that it can be shown
+# and undone: which records, the profiles before and after, who and when. ``before`` and ``after`` hold
+# what the correction changed as JSON (record ids, profile rows, decisions, links: ids and levels, no
+# values), so that an undo can put back exactly the earlier state. No foreign keys: the history keeps
+# naming records and profiles that have since gone (an undo then refuses).
+identity_history = Table(
+    "identity_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("record_ids", Text, nullable=False),
+    Column("profiles_before", Text, nullable=False),
+    Column("profiles_after", Text, nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("undoes", Integer),
+    Column("undone_by", Integer),
+    CheckConstraint("kind IN ('split', 'join', 'review_join', 'review_apart', 'undo')", name="kind"),
+)
+
 # Pairs the match model is unsure of (between its thresholds), for staff.
 review_pair = Table(
     "review_pair",

@@ -10,7 +10,8 @@ from cdp.staff.tokens import create_token
 from tests.e2e.conftest import sign_in
 from web.access import PUBLIC, declared_roles
 
-SAMPLE_VALUES = {"profile_id": 1, "left": 1, "right": 2, "record_id": 1, "request_id": 1, "category": "purchases"}
+SAMPLE_VALUES = {"profile_id": 1, "left": 1, "right": 2, "record_id": 1, "request_id": 1, "event_id": 1,
+                 "category": "purchases"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:

@@ -63,6 +63,7 @@ from cdp.store.engine import probe
 from cdp.store.keys import create_key_file
 from cdp.store.personal import SealBroken
 from consent.errors import RequestNotReady
+from identity.corrections import CorrectionRefused, KeepApartMoves
 from kundenbild import bootstrap
 from tests.helpers import run_cdp
 from web.access import public
@@ -143,6 +144,11 @@ EXAMPLES: dict[type[CdpError], Callable[[], CdpError]] = {
     RequestNotReady: lambda: RequestNotReady(
         N_("Request {request_id}: the requester's identity has not been verified yet."), request_id=12
     ),
+    CorrectionRefused: lambda: CorrectionRefused(
+        N_("Record {record} is the only record of profile {profile_id}; there is nothing to split it from."),
+        record=31, profile_id=7,
+    ),
+    KeepApartMoves: lambda: KeepApartMoves(31, 32, 7, 32, 3),
 }
 
 # A few German texts written out, so that the catalogue's reading below is itself checked.
