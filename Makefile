@@ -61,6 +61,9 @@ bench: install
 	$(BIN)/python bench/identity_peers.py
 	$(BIN)/python bench/identity_quality.py
 	$(BIN)/python bench/identity_incremental.py
+	$(BIN)/python bench/identity_dirty.py --data febrl3
+	$(BIN)/python bench/identity_dirty.py --data febrl4
+	for shape in linkage dedupe households; do $(BIN)/python bench/identity_dirty.py --data $$shape --records 5000; done
 	$(BIN)/python bench/dsr_speed.py
 	$(BIN)/python bench/load_during_import.py
 

@@ -27,6 +27,7 @@ from identity.store import meta, set_meta
 
 Key = tuple[int, str]  # (rule number, the rule's values joined)
 TOTALS = "identity_key_totals"
+RULES = "identity_key_rules"  # the rules the stored keys were made under (``identity.model.KEYS``)
 # One stored key, packed: rule, digest, source record id. A million records have
 # eight million keys; as Python tuples they would take a gigabyte.
 PACKED = struct.Struct("<B8sq")
@@ -53,8 +54,9 @@ def packed(personal: PersonalData, keys_by_record: dict[int, list[Key]]) -> byte
     return b"".join(PACKED.pack(*row) for row in _rows(personal, keys_by_record))
 
 
-def rebuild(tx: Connection, parts: Iterable[bytes]) -> None:
-    """Replace every blocking key with the ``packed`` ``parts``, and remember how many keys each rule has.
+def rebuild(tx: Connection, parts: Iterable[bytes], rules: str) -> None:
+    """Replace every blocking key with the ``packed`` ``parts``, made under ``rules``, and remember how many
+    keys each rule has.
 
     The keys are sorted first (a B-tree filled in order is several times faster
     to write than one filled at random) and the record-id index is made
@@ -69,6 +71,12 @@ def rebuild(tx: Connection, parts: Iterable[bytes]) -> None:
     tx.exec_driver_sql("CREATE INDEX ix_blocking_key_source_record_id ON blocking_key (source_record_id)")
     counted = tx.execute(select(blocking_key.c.rule, func.count()).group_by(blocking_key.c.rule)).all()
     set_meta(tx, TOTALS, json.dumps(dict(counted)))
+    set_meta(tx, RULES, rules)
+
+
+def made_under(tx: Connection) -> str | None:
+    """The rules the stored keys were last rebuilt under; ``None`` before the first rebuild."""
+    return meta(tx, RULES)
 
 
 def _sorted(packed_rows: bytes) -> np.ndarray:

@@ -20,9 +20,8 @@ def resolve(retrain: bool) -> None:
     Shared identifiers join records first; from 1,000 records on, a match
     model (Splink) trained on this store's own records adds the pairs it is
     sure of. Typos in names and dates are weighed, not vetoed; nothing
-    ever joins records that certainly name two people (birth dates further
-    apart than a typo, first and last name both different, or two members
-    of one household).
+    ever joins records that certainly name two people (two members of one
+    household, or first and last name both different).
     """
     with (
         opened_store() as store,

@@ -21,6 +21,7 @@ Why it is set up this way:
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
@@ -38,6 +39,9 @@ from identity.nicknames import groups
 from identity.phonetic import cologne
 from identity.store import Link
 
+# Raised whenever the comparisons, their levels or the blocking rules change: a model kept in the store
+# from before is trained anew by the next ``cdp resolve`` (until then it goes on scoring as it was).
+VERSION = "2"
 MEMORY_LIMIT = "4GB"
 MAX_U_PAIRS = 5e6
 # The model learns m and u from a random sample of at most this many records: a larger store
@@ -48,7 +52,9 @@ TRAINING_SAMPLE = 300_000
 PREDICT_CHUNK = 200_000
 FLOOR_WEIGHT = -99.0  # a level never seen among matches (m = 0); kept finite so evidence stays JSON
 COLUMNS = ("first_name", "last_name", "birth_date", "postcode", "city", "street_name", "email", "phone")
-HELPERS = ("first_code", "last_code", "first_initial", "last_initial", "birth_year")
+# ``house`` and ``address`` (the postcode, else the city: whether there is an address at all) serve the
+# address comparison; the others blocking.
+HELPERS = ("first_code", "last_code", "first_initial", "last_initial", "birth_year", "house", "address")
 SCHEMA = pa.schema(
     [("unique_id", pa.int64())]
     + [(name, pa.string()) for name in COLUMNS + HELPERS]
@@ -76,13 +82,15 @@ def row(record: Record) -> dict[str, Any]:
     first, first_code = _name(fields.get("first_name"))
     last, last_code = _name(fields.get("last_name"))
     birth = fields.get("birth_date") or None
+    postcode = _blank(fields.get("postcode", "").replace(" ", "").upper())
+    city = _name(fields.get("city"))[0]
     return {
         "unique_id": record.id,
         "first_name": first,
         "last_name": last,
         "birth_date": birth,
-        "postcode": _blank(fields.get("postcode", "").replace(" ", "").upper()),
-        "city": _name(fields.get("city"))[0],
+        "postcode": postcode,
+        "city": city,
         "street_name": _blank(compare.street_name(fields)) if fields.get("street") else None,
         "email": _blank(fields.get("email", "").strip().lower()),
         "phone": _blank(fields.get("phone", "")),
@@ -91,6 +99,8 @@ def row(record: Record) -> dict[str, Any]:
         "first_initial": first[0] if first else None,
         "last_initial": last[0] if last else None,
         "birth_year": birth[:4] if birth else None,
+        "house": _blank(compare.house_number(fields)),
+        "address": postcode or city,
         "first_groups": sorted(groups(fields["first_name"])) if first else [],
     }
 
@@ -166,39 +176,64 @@ def birth_date_comparison() -> dict[str, Any]:
     return {"output_column_name": "birth_date", "comparison_levels": levels}
 
 
+def address_comparison() -> dict[str, Any]:
+    """same_house, same_street, same_postcode, same_city: the whole address at once, as ``compare.address``."""
+    place = f'("postcode_l" = "postcode_r" OR jaro_winkler_similarity("city_l", "city_r") >= {compare.JW_HIGH})'
+    street = f'jaro_winkler_similarity("street_name_l", "street_name_r") >= {compare.JW_HIGH}'
+    levels = [
+        _missing("address"),
+        _level("same_house", f'{place} AND {street} AND "house_l" = "house_r"'),
+        _level("same_street", f"{place} AND {street}"),
+        _level("same_postcode", '"postcode_l" = "postcode_r"'),
+        _level("same_city", f'jaro_winkler_similarity("city_l", "city_r") >= {compare.JW_HIGH}'),
+        _different(),
+    ]
+    return {"output_column_name": "address", "comparison_levels": levels}
+
+
 def exact_comparison(column: str) -> dict[str, Any]:
     levels = [_missing(column), _level("exact", f'"{column}_l" = "{column}_r"'), _different()]
     return {"output_column_name": column, "comparison_levels": levels}
 
 
-# Which pairs are compared at all; each rule is a reason a person would look at two records.
+# Which pairs are compared at all; each rule is a reason a person would look at two records. The
+# numbers name the blocking keys kept in the store (``identity.blocking_keys``), so a rule keeps its
+# number for good and a new rule takes a new one; ``KEYS`` tells the stored keys made under other rules.
 
-BLOCKING_RULES = (
-    ("last_name", "first_initial"),  # same surname, same first letter of the first name
-    ("birth_date",),  # same birth date
-    ("postcode", "last_initial"),  # same postcode, same first letter of the surname
-    ("email",),
-    ("phone",),
-    ("last_code", "birth_year"),  # surnames that sound alike (Meyer/Maier), same birth year
-)
+BLOCKING_RULES: dict[int, tuple[str, ...]] = {
+    0: ("last_name", "first_initial"),  # same surname, same first letter of the first name
+    1: ("birth_date",),  # same birth date
+    2: ("postcode", "last_initial"),  # same postcode, same first letter of the surname
+    3: ("email",),
+    4: ("phone",),
+    5: ("last_code", "birth_year"),  # surnames that sound alike (Meyer/Maier), same birth year
+    8: ("postcode", "house"),  # same house: a surname mistyped, a first name missing or swapped, no date
+    9: ("street_name", "house", "city"),  # the same, with the postcode mistyped or missing
+}
 # Rules whose one shared key is reason enough to compare two records.
-STRONG_RULES = tuple(number for number, rule in enumerate(BLOCKING_RULES) if rule in (("email",), ("phone",)))
-# Names counted for the term-frequency adjustment of one new record; numbered after the rules.
-COUNTED = {"first_name": len(BLOCKING_RULES), "last_name": len(BLOCKING_RULES) + 1}
+STRONG_RULES = (3, 4)
+# Names counted for the term-frequency adjustment of one new record.
+COUNTED = {"first_name": 6, "last_name": 7}
+# Stored keys made under other rules, or from values prepared another way (raise the version when ``row``
+# changes what a key holds), are rebuilt by the next batch run.
+KEYS = json.dumps({"version": 2, "rules": BLOCKING_RULES, "counted": COUNTED}, sort_keys=True)
 
 
 def blocking_keys(row: dict[str, Any]) -> list[tuple[int, str]]:
     """The record's key for each blocking rule it has every value for, and its counted names."""
     keys = [
         (number, "\x1f".join(str(row[column]) for column in rule))
-        for number, rule in enumerate(BLOCKING_RULES)
+        for number, rule in BLOCKING_RULES.items()
         if all(row[column] is not None for column in rule)
     ]
     return keys + [(number, row[column]) for column, number in COUNTED.items() if row[column] is not None]
 
 
-TRAINING_BLOCKS = (("last_name", "first_initial"), ("birth_date",))  # no address: "same person", not "household"
-PRIOR_RULES = (("email",), ("first_name", "last_name", "birth_date"))  # near-certain matches, for λ
+TRAINING_BLOCKS = (("first_name", "last_name"), ("birth_date",))  # no address: "same person", not "household"
+PRIOR_RULES = (
+    ("email",), ("first_name", "last_name", "birth_date"), ("first_name", "birth_date", "postcode"),
+    ("last_name", "birth_date", "postcode"),
+)  # near-certain matches, for λ
 
 
 # Splink is imported where it is used: it takes about a second to import,
@@ -210,13 +245,13 @@ def settings() -> Any:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
-    comparisons = [first_name_comparison(), last_name_comparison(), birth_date_comparison()]
-    comparisons += [exact_comparison(column) for column in ("postcode", "city", "street_name", "email", "phone")]
+    comparisons = [first_name_comparison(), last_name_comparison(), birth_date_comparison(), address_comparison()]
+    comparisons += [exact_comparison(column) for column in ("email", "phone")]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[cl.CustomComparison(**comparison) for comparison in comparisons],
-        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING_RULES],
+        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING_RULES.values()],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,  # needed for the gamma (level) columns; the output stays in memory
     )
@@ -257,14 +292,16 @@ def train(records: pa.Table, seed: int = 1, memory_limit: str = MEMORY_LIMIT) ->
     with _linker(records, settings(), memory_limit) as (linker, _):
         training = linker.training
         rules = [block_on(*rule) for rule in PRIOR_RULES]
-        _learn(notes, PRIOR_FAILED, training.estimate_probability_two_random_records_match, rules, recall=0.7)
+        _learn(linker, notes, PRIOR_FAILED, training.estimate_probability_two_random_records_match, rules, recall=0.7)
         if not 0 < _prior(linker) < 1:
             _set_prior(linker, default_prior(records.num_rows))
             notes.append(PRIOR_DEFAULT)
-        _learn(notes, U_FAILED, training.estimate_u_using_random_sampling, max_pairs=MAX_U_PAIRS, seed=seed)
+        prior = _prior(linker)
+        _learn(linker, notes, U_FAILED, training.estimate_u_using_random_sampling, max_pairs=MAX_U_PAIRS, seed=seed)
         for rule in TRAINING_BLOCKS:
-            _learn(notes, EM_FAILED.format(block=" and ".join(rule)),
+            _learn(linker, notes, EM_FAILED.format(block=" and ".join(rule)),
                    training.estimate_parameters_using_expectation_maximisation, block_on(*rule))  # fmt: skip
+            _set_prior(linker, prior)  # EM learns m within its block; a session that fails half-way may leave its own λ
         model = linker.misc.save_model_to_json()
     return sound(model, records.num_rows, notes), notes
 
@@ -280,14 +317,21 @@ UNSOUND = "Some learnt weights were not usable numbers and were replaced by defa
 LEARNING_ERRORS = (ArithmeticError, ValueError, KeyError, IndexError, duckdb.Error)
 
 
-def _learn(notes: list[str], failed: str, step: Any, *args: Any, **kwargs: Any) -> None:
-    """Run one training step; should it fail, keep what it would have changed as it was and note ``failed``."""
+def _learn(linker: Any, notes: list[str], failed: str, step: Any, *args: Any, **kwargs: Any) -> None:
+    """Run one training step; should it fail, put the model back as it was before it and note ``failed``.
+
+    A step may fail after it changed the model: an EM session that cannot separate matches has already
+    replaced the comparisons with its own, which leave out the ones its block holds equal.
+    """
     from splink.internals.exceptions import SplinkException
 
+    settings = linker._settings_obj
+    before = settings.core_model_settings.copy()
     try:
         step(*args, **kwargs)
     except (*LEARNING_ERRORS, SplinkException) as error:
         logging.getLogger(__name__).info("match model: %s (%s)", failed, type(error).__name__)
+        settings.core_model_settings = before
         notes.append(failed)
 
 

@@ -2,15 +2,17 @@
 
 A pair of records sharing an identifier (email, customer number, a handle on
 the same network, a phone number) is joined unless the rest of the two
-records says they are different people: different birth dates, different
-first names, or the household guard (same address and surname, different
-first name or birth date). A shared phone number alone is weak, since a
-family shares its landline: it needs the first names to agree as well.
+records disagrees: first names or birth dates clearly different leave the
+pair to the match model, which weighs them (a family shares an email). A
+shared phone number alone is weak, since a family shares its landline: it
+needs the first names to agree as well.
 
 Clustering joins the strongest links first and refuses any join that would
-put two conflicting records into one profile, so weak links cannot chain
-strangers together. Staff decisions win: "join" always joins, "apart" is
-never undone by a run.
+put two records into one profile that certainly name two people
+(``compare.different_people``: the household guard), or whose birth dates
+are far apart without a link between the two of them, so weak links cannot
+chain strangers together. Staff decisions win: "join" always joins, "apart"
+is never undone by a run.
 
 A use case opens the unit of work; store functions take it. The use cases
 here (``resolve_all``, ``resolve_new`` and the reads the web app makes;
@@ -115,7 +117,14 @@ def cluster(
     Strongest links first; a link that would bring conflicting records
     together is skipped. The joining links (one fewer than the records of a
     profile) are its evidence.
+
+    Two records whose birth dates no typo explains are not certainly two
+    people (a date is often entered for someone else), so a link between the
+    two of them, weighed by the model, may join them; but no chain of other
+    links may: a father and a son of one name, one with the family's email
+    and the other with its landline, stay apart.
     """
+    direct = {(link.left, link.right) for link in links}
     root: dict[int, int] = {}  # record id -> the first record of its cluster, once it has joined one
     members: dict[int, list[int]] = {}  # that first record -> the records of its cluster
     staff = [
@@ -129,7 +138,7 @@ def cluster(
             continue
         a, b = root.get(link.left, link.left), root.get(link.right, link.right)
         group_a, group_b = members.get(a, [a]), members.get(b, [b])
-        if a == b or _blocked(group_a, group_b, records, decisions, link.method == "staff"):
+        if a == b or _blocked(group_a, group_b, records, decisions, direct, link.method == "staff"):
             continue
         keep, absorb = (a, b) if len(group_a) >= len(group_b) else (b, a)
         group = members.setdefault(keep, [keep])
@@ -143,16 +152,27 @@ def cluster(
 
 
 def _blocked(
-    left: list[int], right: list[int], records: dict[int, Record], decisions: dict[tuple[int, int], str], staff: bool
+    left: list[int],
+    right: list[int],
+    records: dict[int, Record],
+    decisions: dict[tuple[int, int], str],
+    direct: set[tuple[int, int]],
+    staff: bool,
 ) -> bool:
     for a in left:
         for b in right:
             pair = (min(a, b), max(a, b))
             if decisions.get(pair) == "apart":
                 return True
-            if not staff and conflict(records[a], records[b]):
+            if staff:
+                continue
+            if conflict(records[a], records[b]) or (pair not in direct and _dates_apart(records[a], records[b])):
                 return True
     return False
+
+
+def _dates_apart(left: Record, right: Record) -> bool:
+    return compare.birth_date(left.fields.get("birth_date"), right.fields.get("birth_date")) in compare.DATES_APART
 
 
 def model_links(
@@ -189,6 +209,8 @@ def _sure_and_unsure(scored: list[Link], join: float, review: float) -> tuple[li
 
 STEPS = ("read", "identifiers", "model", "cluster", "write")
 MODEL = "identity_model"
+MODEL_VERSION = "identity_model_version"  # the ``identity.model.VERSION`` the stored model was trained under
+OUTDATED = "The match model was trained by an earlier version of Kundenbild, so it was trained anew."
 # From this many records a unit of work gets a larger page cache (``store.write(bulk=True)``): a run over
 # many records rewrites pages all over the large tables, which would otherwise be read and decrypted again
 # and again.
@@ -229,9 +251,13 @@ def resolve_all(
     """
     done = progress or (lambda step: None)
     with store.read() as tx:
-        missing = None if retrain else set(blocking_keys.records_without_keys(tx))
+        outdated = blocking_keys.made_under(tx) != match_model.KEYS  # made under other rules, or never rebuilt
+        missing = None if retrain or outdated else set(blocking_keys.records_without_keys(tx))
         decisions = identity_store.decisions(tx)
         stored = None if retrain else identity_store.meta(tx, MODEL)
+        if stored is not None and train and identity_store.meta(tx, MODEL_VERSION) != match_model.VERSION:
+            stored = None
+            (notes or (lambda note: None))(OUTDATED)
     prepared = prepare_all(store, with_keys=missing is None or bool(missing), processes=processes)
     records = prepared.records
     done("read")
@@ -250,6 +276,7 @@ def resolve_all(
     if model != stored:
         with store.write() as tx:
             identity_store.set_meta(tx, MODEL, model)
+            identity_store.set_meta(tx, MODEL_VERSION, match_model.VERSION)
     done("model")
     links += sure
     clusters, joins = cluster(records, links, decisions)
@@ -284,7 +311,7 @@ def _keep_blocking_keys(store: Store, keys: list[bytes], missing: set[int] | Non
     or a restore), else those of the records that have none yet (``missing``); a unit of work of its own."""
     if missing is None or len(missing) == records:
         with store.write(bulk=True) as tx:
-            blocking_keys.rebuild(tx, keys)
+            blocking_keys.rebuild(tx, keys, match_model.KEYS)
     elif missing:
         with store.write() as tx:
             blocking_keys.add(tx, keys, missing)
@@ -392,7 +419,7 @@ def scored_candidates(
     if text is None or not fresh:
         return [], []
     rows = dict(fresh)
-    candidate_keys = {key for found in keys.values() for key in found if key[0] < len(match_model.BLOCKING_RULES)}
+    candidate_keys = {key for found in keys.values() for key in found if key[0] in match_model.BLOCKING_RULES}
     sharing = blocking_keys.sharing(tx, personal, candidate_keys, MAX_BLOCK, pending=keys)
     pairs = _worth_scoring(keys, sharing)
     others = {record_id for pair in pairs for record_id in pair} - set(rows)

@@ -74,6 +74,27 @@ def _same_year(left: Row, right: Row, column: str) -> bool:
     return left[column][:4] == right[column][:4]
 
 
+def _alike(left: str | None, right: str | None) -> bool:
+    return left is not None and right is not None and jellyfish.jaro_winkler_similarity(left, right) >= compare.JW_HIGH
+
+
+def _same_postcode(left: Row, right: Row, column: str) -> bool:
+    return left["postcode"] is not None and left["postcode"] == right["postcode"]
+
+
+def _same_city(left: Row, right: Row, column: str) -> bool:
+    return _alike(left["city"], right["city"])
+
+
+def _same_street(left: Row, right: Row, column: str) -> bool:
+    place = _same_postcode(left, right, column) or _same_city(left, right, column)
+    return place and _alike(left["street_name"], right["street_name"])
+
+
+def _same_house(left: Row, right: Row, column: str) -> bool:
+    return _same_street(left, right, column) and left["house"] is not None and left["house"] == right["house"]
+
+
 TESTS: dict[str, Test] = {
     "exact": _exact,
     "names_swapped": _swapped,
@@ -86,6 +107,10 @@ TESTS: dict[str, Test] = {
     "transposed": _transposed,
     "same_day_month": _same_day_month,
     "same_year": _same_year,
+    "same_house": _same_house,
+    "same_street": _same_street,
+    "same_postcode": _same_postcode,
+    "same_city": _same_city,
     compare.DIFFERENT: lambda left, right, column: True,
 }
 

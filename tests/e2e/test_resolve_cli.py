@@ -4,6 +4,7 @@ one line what it fell back to, and never crashes."""
 from __future__ import annotations
 
 import random
+import string
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,15 @@ HEADER = "ID;Vorname;Nachname;Geburtsdatum;Straße;PLZ;Ort\n"
 
 
 def _unique_people(count: int) -> str:
-    """One source, nobody twice (one file of a linkage benchmark)."""
+    """One source, nobody twice (one file of a linkage benchmark): names of random letters, so no two look alike."""
     rng = random.Random(3)
+
+    def name() -> str:
+        return "".join(rng.choices(string.ascii_lowercase, k=rng.randint(5, 9))).capitalize()
+
     rows = [
-        f"K{number};Vorname{number};Nachname{number % 400};{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}."
-        f"{1940 + number % 60};Weg{number % 90} {number % 9 + 1};{10000 + number};Ort{number % 40}\n"
+        f"K{number};{name()};{name()};{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1940, 2000)};"
+        f"{name()}weg {rng.randint(1, 99)};{rng.randint(10000, 99999)};{name()}\n"
         for number in range(count)
     ]
     return HEADER + "".join(rows)

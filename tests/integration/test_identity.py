@@ -18,9 +18,10 @@ from cdp.store.database import Store, create_store, open_store
 from cdp.store.keys import create_key_file, load_master_key
 from cdp.store.personal import SealBroken
 from identity import blocking_keys, review_queue
+from identity import model as match_model
 from identity import store as identity_store
 from identity.corrections import settle, split_out
-from identity.resolve import links_of, resolve_all, resolve_new
+from identity.resolve import MODEL, MODEL_VERSION, OUTDATED, links_of, resolve_all, resolve_new
 from kundenbild import bootstrap
 from tests.helpers import count_rows, write_file
 
@@ -288,7 +289,7 @@ def test_rebuilt_blocking_keys_are_exactly_the_packed_ones(store: Store, tmp_pat
     packed = blocking_keys.PACKED
     parts = [b"".join(packed.pack(*row) for row in sorted(rows)), packed.pack(*min(rows)), b""]
     with store.write(bulk=True) as tx:
-        blocking_keys.rebuild(tx, parts)  # the second part repeats a key: it is stored once
+        blocking_keys.rebuild(tx, parts, match_model.KEYS)  # the second part repeats a key: it is stored once
     with store.read() as connection:
         stored = connection.exec_driver_sql("SELECT rule, digest, source_record_id FROM blocking_key").all()
     assert {(rule, bytes(digest), record_id) for rule, digest, record_id in stored} == rows
@@ -361,3 +362,35 @@ def test_settling_a_review_pair_is_one_unit_of_work(
     assert decisions(store) == {}, "the decision was kept although the pair stayed on the queue"
     with store.read() as tx:
         assert review_queue.review_queue(tx, store.personal, True)[1] == 1
+
+
+def test_a_model_trained_by_an_earlier_version_is_trained_anew_and_said_so(trained_store: Store) -> None:
+    with trained_store.write() as tx:
+        identity_store.set_meta(tx, MODEL_VERSION, "1")
+        identity_store.set_meta(tx, MODEL, identity_store.meta(tx, MODEL).replace('"comparisons"', '"comparisons" ', 1))
+    notes: list[str] = []
+    resolve_all(trained_store, actor="test", notes=notes.append)
+    assert OUTDATED in notes
+    with trained_store.read() as tx:
+        assert identity_store.meta(tx, MODEL_VERSION) == match_model.VERSION
+        assert '"comparisons" ' not in identity_store.meta(tx, MODEL)
+
+
+def test_an_import_after_an_update_goes_on_with_the_earlier_model(trained_store: Store) -> None:
+    with trained_store.write() as tx:
+        identity_store.set_meta(tx, MODEL_VERSION, "1")
+    notes: list[str] = []
+    resolve_all(trained_store, actor="test", train=False, notes=notes.append)
+    assert OUTDATED not in notes
+    with trained_store.read() as tx:
+        assert identity_store.meta(tx, MODEL_VERSION) == "1"
+
+
+def test_blocking_keys_made_under_other_rules_are_rebuilt_by_the_next_run(trained_store: Store) -> None:
+    with trained_store.write() as tx:
+        tx.exec_driver_sql("DELETE FROM blocking_key WHERE rule = 8")
+        identity_store.set_meta(tx, blocking_keys.RULES, '{"version": 1}')
+    resolve_all(trained_store, actor="test")
+    with trained_store.read() as tx:
+        assert blocking_keys.made_under(tx) == match_model.KEYS
+        assert tx.exec_driver_sql("SELECT count(*) FROM blocking_key WHERE rule = 8").scalar_one() > 1000

@@ -91,3 +91,36 @@ def test_household_members_stay_apart_but_a_person_with_a_nickname_does_not() ->
     maximilian = {**HOME, "first_name": "Maximilian", "last_name": "Mueller", "birth_date": "1980-03-04"}
     assert compare.household_apart(max_, anna)
     assert not compare.household_apart(max_, maximilian)
+
+
+def test_an_address_with_a_typo_or_a_mistyped_postcode_is_still_the_same_house() -> None:
+    assert compare.address(HOME, {"street": "Hauptsrtaße 5", "postcode": "10115", "city": "Berlin"}) == "same_house"
+    assert compare.address(HOME, {"street": "Hauptstraße 5", "postcode": "10151", "city": "Berlim"}) == "same_house"
+    assert compare.address(HOME, {"street": "Hauptstraße 5", "postcode": "10151"}) == "different"
+
+
+MAX = {**HOME, "first_name": "Max", "last_name": "Müller", "birth_date": "1980-03-04"}
+
+
+@pytest.mark.parametrize(
+    ("other", "apart"),
+    [
+        ({"first_name": "Max", "birth_date": "1999-09-09"}, False),  # a date entered wrongly, or a son: weighed
+        ({"first_name": "Anna", "birth_date": "1980-03-04"}, False),  # twins, or a first name entered wrongly
+        ({"first_name": "Anna", "birth_date": "1982-07-01"}, True),  # two people under one roof
+        ({"first_name": "Anna", "birth_date": ""}, True),  # a couple in a newsletter list, without dates
+        ({"first_name": "Anna", "birth_date": "1980-03-14"}, False),  # the date one digit off
+        ({"first_name": "Mxa", "birth_date": "1982-07-01"}, False),  # two typos are not another name
+        ({"first_name": "Anna", "birth_date": "1982-07-01", "street": "Ölweg 1"}, False),  # not one household
+    ],
+)
+def test_only_a_household_of_two_first_names_and_two_dates_is_certainly_two_people(other: dict, apart: bool) -> None:
+    assert compare.different_people(MAX, {**MAX, **other}) is apart
+
+
+def test_first_names_two_typos_apart_are_not_clearly_different() -> None:
+    assert not compare.first_names_apart({"first_name": "Jowef"}, {"first_name": "Josf"})
+    assert compare.first_names_apart({"first_name": "Jake"}, {"first_name": "Luke"})
+    assert not compare.first_names_apart(
+        {"first_name": "Webb", "last_name": "Sam"}, {"first_name": "Sam", "last_name": "Webb"}
+    )
