@@ -189,18 +189,20 @@ def measure(system: str, data: str, n_records: int, seed: int) -> dict[str, Any]
                                    "records": len(records)}  # fmt: skip
 
 
-def _child(queue: Any, *args: Any) -> None:
+def _child(queue: Any, memory_gb: float, *args: Any) -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)  # its notes on levels email-less data never trains
+    limit = int(memory_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # a system that needs more fails alone, not the machine
     try:
         queue.put(measure(*args))
-    except Exception as error:  # report any failure instead of hanging the parent
-        queue.put({"error": f"{type(error).__name__}: {error}"})
+    except Exception as error:  # report any failure (MemoryError too) instead of hanging the parent
+        queue.put({"error": f"{type(error).__name__}: {error}"[:200]})
 
 
 def run_isolated(system: str, args: argparse.Namespace) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_child, args=(queue, system, args.data, args.records, args.seed))
+    process = context.Process(target=_child, args=(queue, args.memory_gb, system, args.data, args.records, args.seed))
     process.start()
     try:
         return queue.get(timeout=args.timeout)
@@ -238,6 +240,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before a system is stopped")
+    parser.add_argument("--memory-gb", type=float, default=16, help="address space each system may take")
     args = parser.parse_args()
     rows = []
     for system in args.systems:

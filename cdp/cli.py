@@ -56,6 +56,8 @@ class Wiring:
     replay_erasures: Callable[[Store, str], int]
     # The folder of the message catalogues (<language>/LC_MESSAGES/messages.mo) errors are shown from.
     translations: Path
+    # Keeps consent with the records a staff correction of identity moved (``cdp.records.RecordsMoved``).
+    records_moved: records.RecordsMoved
 
 
 def wiring() -> Wiring:

@@ -168,6 +168,13 @@ def add_profiles(tx: Connection, count: int) -> list[int]:
     return ids
 
 
+# Told, inside the unit of work of a staff correction that moved records between profiles, the profile
+# each record concerned was in before (``store, tx, was_in, actor``, and with an undo the time from which
+# to look); answers how many consent events it recorded. Consent hangs on records, so what a person said
+# on one record must stay with every part of a profile that was divided (``consent.ledger.keep_withdrawals``).
+RecordsMoved = Callable[[Store, Connection, dict[int, int], str, str | None], int]
+
+
 def move_to_profiles(tx: Connection, moves: dict[int, int], current: dict[int, int]) -> set[int]:
     """Move records into other profiles, with their identifiers and interactions; returns the ids of the
     profiles they left empty, which are removed.

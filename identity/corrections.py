@@ -12,10 +12,9 @@ puts back the profile as it was before that split.
 Consent hangs on source records, and identity must not know consent (imports run ``web`` → ``identity``,
 ``consent`` → ``cdp``). A record that leaves its profile would leave behind the withdrawals and
 objections recorded on the records that stay (and take away those recorded on it). So every correction
-that moves records calls, in its own unit of work, the listener ``kundenbild.bootstrap`` registers with
-``keep_consent_with`` (``consent.ledger.keep_withdrawals``), telling it where the records were; a crash can
-then never leave a split without its withdrawals. Without the wiring, a correction that moves records fails
-before it commits. (A listener in ``cdp.records.move_to_profiles`` would see every move, but that core
+takes ``records_moved``, the hook ``kundenbild.bootstrap`` wires (``consent.ledger.keep_withdrawals``), and
+calls it in its own unit of work, telling it where the records were; a crash can then never leave a split
+without its withdrawals. (A hook in ``cdp.records.move_to_profiles`` would see every move, but that core
 function has no access to the sealing a carried withdrawal's proof needs, and it runs a million times in a
 batch run; the staff corrections are where records leave a profile on a person's word.) A restriction of
 processing follows the records by itself (``cdp.records.move_to_profiles``).
@@ -31,6 +30,7 @@ from sqlalchemy import Connection
 from cdp import audit
 from cdp import records as source_records
 from cdp.errors import N_, CdpError, NotFound, NotOffered
+from cdp.records import RecordsMoved
 from cdp.store.database import Store
 from identity import history
 from identity import review_queue as queue
@@ -40,16 +40,6 @@ from identity.review_queue import ReviewPage
 from identity.store import Link
 
 Pair = tuple[int, int]
-# ``(store, tx, profile each record was in, actor, only withdrawals recorded after this time or None)``
-# -> how many withdrawals were carried over; called after the records moved, inside the same unit of work.
-ConsentListener = Callable[[Store, Connection, dict[int, int], str, str | None], int]
-_consent_listener: list[ConsentListener] = []
-
-
-def keep_consent_with(listener: ConsentListener) -> None:
-    """Have ``listener`` keep every withdrawal and objection in force on the records a correction moves
-    (wired once, by ``kundenbild.bootstrap``)."""
-    _consent_listener[:] = [listener]
 
 
 class CorrectionRefused(CdpError):
@@ -116,7 +106,7 @@ def _pair(left: int, right: int) -> Pair:
     return low, high
 
 
-def split_out(store: Store, profile_id: int, record_id: int, actor: str) -> Correction:
+def split_out(store: Store, profile_id: int, record_id: int, actor: str, records_moved: RecordsMoved) -> Correction:
     """Take exactly one record out of a profile into a profile of its own, in one unit of work.
 
     Staff said the record is not this person, so it is kept apart from every other record of the profile,
@@ -125,7 +115,7 @@ def split_out(store: Store, profile_id: int, record_id: int, actor: str) -> Corr
     ``CorrectionRefused`` for a profile's only record.
     """
     with store.write() as tx:
-        return _carry_out(store, tx, _split_plan(store, tx, profile_id, record_id, "split"), actor)
+        return _carry_out(store, tx, _split_plan(store, tx, profile_id, record_id, "split"), actor, records_moved)
 
 
 def _split_plan(store: Store, tx: Connection, profile_id: int, record_id: int, kind: str) -> _Plan:
@@ -167,7 +157,9 @@ def _held_together(
         added += wanted
 
 
-def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: str) -> Correction:
+def join_profiles(
+    store: Store, profile_id: int, other_profile_id: int, actor: str, records_moved: RecordsMoved
+) -> Correction:
     """Join two profiles because staff say they are one person, in one unit of work.
 
     The join overrides every earlier ``apart`` decision between their records; where the two are exactly
@@ -187,10 +179,10 @@ def join_profiles(store: Store, profile_id: int, other_profile_id: int, actor: s
                 raise NotFound(N_("There is no profile {profile_id}."), profile_id=one)
         split = _split_to_reverse(tx, first, second)
         if split is not None:
-            return _reverse(store, tx, split, "join", actor)
+            return _reverse(store, tx, split, "join", actor, records_moved)
         plan = _join_plan(store, tx, [profile_id, other_profile_id], first, second, "join")
         plan.joins.insert(0, _pair(min(first), min(second)))
-        return _carry_out(store, tx, plan, actor)
+        return _carry_out(store, tx, plan, actor, records_moved)
 
 
 def _join_plan(
@@ -224,7 +216,15 @@ def _split_to_reverse(tx: Connection, first: list[int], second: list[int]) -> hi
 
 
 def settle(
-    store: Store, left: int, right: int, decision: str, actor: str, with_restricted: bool, *, confirmed: bool = False
+    store: Store,
+    left: int,
+    right: int,
+    decision: str,
+    actor: str,
+    with_restricted: bool,
+    records_moved: RecordsMoved,
+    *,
+    confirmed: bool = False,
 ) -> Correction:
     """A staff decision on a pair the queue offers them, recorded, taken off the queue and carried out in one
     unit of work, and kept in the identity history.
@@ -247,9 +247,9 @@ def settle(
                 identity_store.decide(tx, [(low, high)], "apart", actor)
                 history.dequeue(tx, [(low, high)])
 
-            return _carry_out(store, tx, plan, actor, keep_apart)
+            return _carry_out(store, tx, plan, actor, records_moved, keep_apart)
         plan = _review_plan(store, tx, low, high, decision, now_in)
-        return _carry_out(store, tx, plan, actor, lambda before: queue.settle_review(
+        return _carry_out(store, tx, plan, actor, records_moved, lambda before: queue.settle_review(
             tx, low, high, decision, actor, with_restricted))  # fmt: skip
 
 
@@ -287,7 +287,7 @@ def _offered_in_one_profile(before: dict, profile_id: int, pair: Pair, with_rest
         raise NotOffered(N_("This pair is not waiting for a decision on the review queue; nothing was changed."))
 
 
-def undo(store: Store, event_id: int, actor: str) -> Correction:
+def undo(store: Store, event_id: int, actor: str, records_moved: RecordsMoved) -> Correction:
     """Put back exactly the state before an event of the identity history, in one unit of work.
 
     Records go back into the profiles they were in (removed ones come back with their old number), the
@@ -316,16 +316,18 @@ def undo(store: Store, event_id: int, actor: str) -> Correction:
                 N_("Change {event} cannot be undone exactly: staff decided on its records since. Nothing was changed."),
                 event=event_id,
             )
-        return _reverse(store, tx, event, "undo", actor)
+        return _reverse(store, tx, event, "undo", actor, records_moved)
 
 
-def _reverse(store: Store, tx: Connection, event: history.Event, kind: str, actor: str) -> Correction:
+def _reverse(
+    store: Store, tx: Connection, event: history.Event, kind: str, actor: str, records_moved: RecordsMoved
+) -> Correction:
     """Put back ``event``'s state before, as an event of ``kind`` (an undo, or the join that reverses a split)."""
     pairs = [(low, high) for low, high, _ in event.before["decisions"]]
     review = [(low, high) for low, high, _ in event.before["review"]]
     present = history.snapshot(tx, history.members(event.after), pairs, review)
     history.restore(tx, event.before, present, actor)
-    carried = _consent_follows(store, tx, present, actor, since=event.at)
+    carried = records_moved(store, tx, _profile_of(history.members(present)), actor, event.at)
     new_id = history.add(tx, kind, actor, present, event.before, undoes=event.id if kind == "undo" else None)
     history.mark_undone(tx, event.id, new_id)
     audit.record(tx, actor, f"identity.{kind}", "identity_history", new_id, {"reverses": event.id, "carried": carried})
@@ -333,7 +335,12 @@ def _reverse(store: Store, tx: Connection, event: history.Event, kind: str, acto
 
 
 def _carry_out(
-    store: Store, tx: Connection, plan: _Plan, actor: str, first: Callable[[dict], None] | None = None
+    store: Store,
+    tx: Connection,
+    plan: _Plan,
+    actor: str,
+    records_moved: RecordsMoved,
+    first: Callable[[dict], None] | None = None,
 ) -> Correction:
     """Write ``plan`` and keep it in the history: the state before, ``first`` (the review queue's own step),
     the decisions, the moves, the consent that must follow the records, the state after, the audit entry."""
@@ -347,7 +354,7 @@ def _carry_out(
     carried = 0
     if plan.clusters:
         identity_store.apply_clusters(tx, plan.clusters, plan.evidence, actor)
-        carried = _consent_follows(store, tx, before, actor)
+        carried = records_moved(store, tx, _profile_of(history.members(before)), actor, None)
     moved = source_records.current_profiles(tx, [record for records in history.members(before).values()
                                                  for record in records])  # fmt: skip
     after = history.snapshot(tx, set(moved.values()), pairs, plan.review)
@@ -355,14 +362,6 @@ def _carry_out(
     details = {"profiles_before": plan.profiles, "profiles_after": sorted(set(moved.values())), "carried": carried}
     audit.record(tx, actor, f"identity.{plan.kind}", "identity_history", event_id, details)
     return Correction(event_id, plan.kind, moved, carried)
-
-
-def _consent_follows(store: Store, tx: Connection, before: dict, actor: str, since: str | None = None) -> int:
-    """Have the wired listener keep the withdrawals of the records of ``before``'s profiles, which have moved."""
-    if not _consent_listener:
-        raise RuntimeError("Identity corrections need the wiring of kundenbild.bootstrap (consent follows records).")
-    was_in = _profile_of(history.members(before))
-    return _consent_listener[0](store, tx, was_in, actor, since)
 
 
 def _profile_of(members: dict[int, list[int]]) -> dict[int, int]:

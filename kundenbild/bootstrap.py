@@ -17,7 +17,6 @@ from flask import Flask
 from cdp.cli import Wiring
 from cdp.store.database import Store
 from consent import erasure, ledger, retention
-from identity import corrections
 from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app
 
@@ -40,21 +39,17 @@ def replay_erasures(store: Store, actor: str) -> int:
     return erasure.replay(store, actor, keep_purchases_since=legal_hold_since(store))
 
 
-def wire_corrections() -> None:
-    """Staff corrections of identity keep consent with the records they move: identity does not know
-    consent, so the consent ledger's listener is handed to it here (``identity.corrections``)."""
-    corrections.keep_consent_with(ledger.keep_withdrawals)
-
-
 def wiring() -> Wiring:
-    """The hooks of the core's commands and of the web; wiring them also wires the staff corrections."""
-    wire_corrections()
+    """The hooks of the core's commands and of the web. Staff corrections of identity (``identity.corrections``)
+    keep consent with the records they move: identity does not know consent, so the web hands them the consent
+    ledger's ``keep_withdrawals`` from here."""
     return Wiring(
         after_import=resolve_imported,
         resolve_all=resolve_all,
         finish_erasures=finish_erasures,
         replay_erasures=replay_erasures,
         translations=TRANSLATIONS,
+        records_moved=ledger.keep_withdrawals,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
+from flask import Blueprint, Flask, abort, g, jsonify, request
 from flask_babel import gettext as _
 
 from cdp.errors import FollowUpFailed, FormatError, ImportRejected, render
@@ -19,7 +19,7 @@ from cdp.profiles import unified as profiles
 from cdp.staff.roles import ALL_STAFF, CUSTOMER_WORK
 from consent import segments
 from web.access import allow, public
-from web.context import region, store
+from web.context import region, store, wiring
 from web.openapi import SPEC
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -110,7 +110,7 @@ def _ingest(kind: str):
             kind=kind,
             region=region(),
             actor=g.user.name,
-            after_import=current_app.config["WIRING"].after_import,
+            after_import=wiring().after_import,
         )
     except ImportRejected as rejected:
         problems = [{"record": line, "problem": render(reason, _)} for line, reason in rejected.problems]

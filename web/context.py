@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from cdp.cli import Wiring
 from cdp.store.database import Store
 
 
 def store() -> Store:
     """The store of the running application."""
     return current_app.extensions["cdp_store"]
+
+
+def wiring() -> Wiring:
+    """The hooks the application was built with (``kundenbild.bootstrap``)."""
+    return current_app.config["WIRING"]
 
 
 def actor() -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cdp.errors import N_, CdpError, InvalidValue
 from cdp.staff.roles import DPO_WORK
 from consent import access, dsr
 from web.access import allow
-from web.context import actor, store
+from web.context import actor, store, wiring
 
 blueprint = Blueprint("dsr", __name__, url_prefix="/dpo/requests")
 
@@ -137,7 +137,7 @@ def object_to_marketing(request_id: int):
 @allow(*DPO_WORK)
 def rectify(request_id: int):
     field, value = request.form.get("field", ""), request.form.get("value", "")
-    dsr.rectify(store(), request_id, field, value, actor(), current_app.config["WIRING"].after_import)
+    dsr.rectify(store(), request_id, field, value, actor(), wiring().after_import)
     return _back(request_id)
 
 

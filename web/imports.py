@@ -21,7 +21,7 @@ from cdp.ingest.pipeline import ImportResult
 from cdp.staff.roles import IMPORTS
 from web import access, auth, errors
 from web.access import allow
-from web.context import actor, is_htmx, region, store
+from web.context import actor, is_htmx, region, store, wiring
 from web.uploads import Upload, WaitingUploads
 
 blueprint = Blueprint("imports", __name__, url_prefix="/import")
@@ -106,7 +106,7 @@ def run_archive():
     try:
         outcome = pipeline.import_archive(
             store(), upload.name, upload.data, upload.source, strict=request.form.get("strict") == "on",
-            region=region(), actor=actor(), after_import=current_app.config["WIRING"].after_import,
+            region=region(), actor=actor(), after_import=wiring().after_import,
         )  # fmt: skip
     except ImportRejected as rejected:
         return _answer("upload", form={}, errors={}, problems=_problems(rejected.problems)), 422
@@ -174,7 +174,7 @@ def _save(upload: Upload, overrides: dict[str, str]) -> str | None:
 def _import(upload: Upload, overrides: dict[str, str], strict: bool) -> ImportResult:
     return pipeline.import_data(
         store(), upload.name, upload.data, upload.source, kind=upload.preview.kind, overrides=overrides, strict=strict,
-        region=region(), actor=actor(), after_import=current_app.config["WIRING"].after_import,
+        region=region(), actor=actor(), after_import=wiring().after_import,
     )  # fmt: skip
 
 

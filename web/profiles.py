@@ -16,7 +16,7 @@ from cdp.staff.roles import ALL_STAFF
 from identity import corrections, resolve
 from web import consent
 from web.access import allow
-from web.context import actor, is_htmx, region, store
+from web.context import actor, is_htmx, region, store, wiring
 
 blueprint = Blueprint("profiles", __name__)
 
@@ -109,7 +109,7 @@ def split(profile_id: int, record_id: int):
     if record_id not in {ref.record_id for ref in profile.sources}:
         abort(404)
     try:
-        done = corrections.split_out(store(), profile_id, record_id, actor())
+        done = corrections.split_out(store(), profile_id, record_id, actor(), wiring().records_moved)
     except CdpError as refused:
         return _refused(profile_id, refused)
     flash({"kind": "split", "record": record_id, "profile": done.profile_of[record_id], "carried": done.carried},
@@ -127,7 +127,7 @@ def join(profile_id: int):
         if other is None:
             raise InvalidValue("other", N_("give the number of the other profile"))
         profiles.visible(store(), other, g.user.role)
-        done = corrections.join_profiles(store(), profile_id, other, actor())
+        done = corrections.join_profiles(store(), profile_id, other, actor(), wiring().records_moved)
     except CdpError as refused:
         return _refused(profile_id, refused)
     joined = done.profile_of[min(done.profile_of)]
@@ -147,7 +147,7 @@ def undo(profile_id: int, event_id: int):
     if not all(profiles.visible_to(one, g.user.role) for one in profiles.load_many(store(), sorted(concerned))):
         abort(404)
     try:
-        done = corrections.undo(store(), event_id, actor())
+        done = corrections.undo(store(), event_id, actor(), wiring().records_moved)
     except CdpError as refused:
         return _refused(profile_id, refused)
     flash({"kind": "undo", "event": event_id, "profiles": done.profiles, "carried": done.carried}, "identity")

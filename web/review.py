@@ -20,7 +20,7 @@ from identity.corrections import review_queue, settle
 from identity.resolve import profile_of_record
 from identity.review_queue import ReviewPage
 from web.access import allow
-from web.context import actor, is_htmx, store
+from web.context import actor, is_htmx, store, wiring
 from web.i18n import evidence_rows
 
 blueprint = Blueprint("review", __name__, url_prefix="/review")
@@ -48,7 +48,7 @@ def decide(left: int, right: int):
     decision = request.form.get("decision")
     if decision not in DECISIONS or left == right:
         abort(400)
-    settle(store(), left, right, decision, actor(), _with_restricted())
+    settle(store(), left, right, decision, actor(), _with_restricted(), wiring().records_moved)
     number, at = request.form.get("page", 1, type=int), request.form.get("at", 0, type=int)
     joined_in = profile_of_record(store(), left) if decision == "join" else None
     if is_htmx():

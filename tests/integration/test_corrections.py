@@ -30,10 +30,7 @@ MAX = (
 OTHERS = "E1;Eva;Schmidt;eva@example.org;\nT1;Tom;Smith;tom@example.com;\n"
 
 
-@pytest.fixture(autouse=True)
-def wired() -> None:
-    """The corrections as the program runs them: with consent following the records."""
-    bootstrap.wire_corrections()
+MOVED = bootstrap.wiring().records_moved  # the corrections as the program runs them: consent follows the records
 
 
 @pytest.fixture
@@ -79,7 +76,7 @@ def audited(store: Store) -> list[str]:
 
 def test_split_moves_only_the_named_record_and_the_rest_stays_together(store: Store, people: dict[str, int]) -> None:
     whole = profile_of(store, people["S1"])
-    done = corrections.split_out(store, whole, people["S1"], "sales")
+    done = corrections.split_out(store, whole, people["S1"], "sales", MOVED)
     assert done.profile_of[people["S1"]] != whole
     assert state(store)["profiles"][whole] == {people["S2"], people["S3"], people["S4"]}
     assert state(store)["profiles"][done.profile_of[people["S1"]]] == {people["S1"]}
@@ -90,7 +87,7 @@ def test_splitting_the_record_that_held_the_rest_together_keeps_the_rest_togethe
     store: Store, people: dict[str, int]
 ) -> None:
     whole = profile_of(store, people["S2"])  # S3 belongs to the others only through S2's phone
-    corrections.split_out(store, whole, people["S2"], "sales")
+    corrections.split_out(store, whole, people["S2"], "sales", MOVED)
     assert state(store)["profiles"][whole] == {people["S1"], people["S3"], people["S4"]}
     with store.read() as tx:
         decided = identity_store.decisions(tx)
@@ -108,10 +105,10 @@ def test_split_then_join_restores_the_exact_earlier_profile(
     whole = profile_of(store, people["S1"])
     ledger.record(store, whole, "newsletter", "email", "granted", actor="sales", origin="staff", proof={"r": "x"})
     earlier = state(store)
-    apart = corrections.split_out(store, whole, people[split], "sales").profile_of[people[split]]
+    apart = corrections.split_out(store, whole, people[split], "sales", MOVED).profile_of[people[split]]
     assert state(store) != earlier
     pair = (apart, whole) if from_the_split_off_profile else (whole, apart)
-    joined = corrections.join_profiles(store, *pair, "sales")
+    joined = corrections.join_profiles(store, *pair, "sales", MOVED)
     assert joined.profile_of[people[split]] == whole
     assert state(store) == earlier
     assert resolve_all(store, "test")["moved"] == 0
@@ -125,19 +122,19 @@ def test_a_join_overrides_an_earlier_apart_and_its_undo_brings_both_profiles_bac
     eva, tom = profile_of(store, people["E1"]), profile_of(store, people["T1"])
     profiles.set_salutation(store, tom, "sales", address_form="du", title=None, gender=None, language=None)
     earlier = state(store)
-    done = corrections.join_profiles(store, eva, tom, "sales")
+    done = corrections.join_profiles(store, eva, tom, "sales", MOVED)
     assert profile_of(store, people["E1"]) == profile_of(store, people["T1"]) == min(eva, tom)
     assert resolve_all(store, "test")["moved"] == 0, "the join holds against later runs"
-    corrections.undo(store, done.event_id, "sales")
+    corrections.undo(store, done.event_id, "sales", MOVED)
     assert state(store) == earlier, "both profiles are back with their numbers, salutation and decision"
 
 
 def test_joining_a_profile_with_itself_or_with_none_is_refused(store: Store, people: dict[str, int]) -> None:
     eva = profile_of(store, people["E1"])
     with pytest.raises(CorrectionRefused, match="cannot be joined with itself"):
-        corrections.join_profiles(store, eva, eva, "sales")
+        corrections.join_profiles(store, eva, eva, "sales", MOVED)
     with pytest.raises(NotFound, match="There is no profile 999"):
-        corrections.join_profiles(store, eva, 999, "sales")
+        corrections.join_profiles(store, eva, 999, "sales", MOVED)
     assert count_rows(store, "identity_history") == 0
 
 
@@ -150,14 +147,14 @@ def test_a_withdrawal_and_an_objection_survive_a_split_and_a_join(store: Store, 
     under = consent_now(store, whole)
     assert set(under.values()) == {"withdrawn"}
     anchor = min(people[name] for name in ("S1", "S2", "S3", "S4"))  # every event is on it: the split takes it away
-    done = corrections.split_out(store, whole, anchor, "sales")
+    done = corrections.split_out(store, whole, anchor, "sales", MOVED)
     apart = done.profile_of[anchor]
     assert consent_now(store, apart) == under and consent_now(store, whole) == under
     assert done.carried > 0
     carried = [event for event in ledger.history(store, whole) if event.origin == ledger.CARRIED]
     assert carried and {event.actor for event in carried} == {"sales"}
     assert all(event.proof["reason"] == "carried over when the record left the profile" for event in carried)
-    corrections.join_profiles(store, whole, apart, "sales")
+    corrections.join_profiles(store, whole, apart, "sales", MOVED)
     assert consent_now(store, whole) == under
 
 
@@ -165,20 +162,20 @@ def test_a_split_off_record_of_a_restricted_profile_stays_restricted(store: Stor
     whole = profile_of(store, people["S1"])
     with store.write() as tx:
         repository.set_restricted(tx, whole, True, "dpo", None)
-    apart = corrections.split_out(store, whole, people["S4"], "dpo").profile_of[people["S4"]]
+    apart = corrections.split_out(store, whole, people["S4"], "dpo", MOVED).profile_of[people["S4"]]
     assert profiles.load(store, apart).status == profiles.load(store, whole).status == "restricted"
 
 
 def test_undo_of_a_split_restores_the_earlier_state(store: Store, people: dict[str, int]) -> None:
     whole = profile_of(store, people["S1"])
     earlier = state(store)
-    done = corrections.split_out(store, whole, people["S2"], "sales")
-    undone = corrections.undo(store, done.event_id, "sales")
+    done = corrections.split_out(store, whole, people["S2"], "sales", MOVED)
+    undone = corrections.undo(store, done.event_id, "sales", MOVED)
     assert state(store) == earlier
     assert undone.profiles == [whole]
     [undo, split] = corrections.history_of(store, whole)
     assert (undo.kind, undo.undoes, split.kind, split.undone_by) == ("undo", split.id, "split", undo.id)
-    corrections.undo(store, undo.id, "sales")  # undoing the undo splits again
+    corrections.undo(store, undo.id, "sales", MOVED)  # undoing the undo splits again
     assert state(store)["profiles"][done.profile_of[people["S2"]]] == {people["S2"]}
 
 
@@ -187,9 +184,9 @@ def test_undo_of_a_review_join_puts_the_pair_back_on_the_queue(store: Store, peo
     with store.write() as tx:
         review_queue.replace_review(tx, [identity_store.Link(*sorted((eva, tom)), "model", 0.8, {"probability": 0.8})])
     earlier = state(store)
-    done = corrections.settle(store, eva, tom, "join", "sales", with_restricted=False)
+    done = corrections.settle(store, eva, tom, "join", "sales", with_restricted=False, records_moved=MOVED)
     assert profile_of(store, eva) == profile_of(store, tom) and state(store)["queue"] == 0
-    corrections.undo(store, done.event_id, "sales")
+    corrections.undo(store, done.event_id, "sales", MOVED)
     assert state(store) == earlier
 
 
@@ -202,55 +199,57 @@ def test_keeping_apart_two_records_of_one_profile_says_what_it_moves_first(
         review_queue.replace_review(tx, [identity_store.Link(low, high, "model", 0.7, {"probability": 0.7})])
     earlier = state(store)
     with pytest.raises(KeepApartMoves) as announced:
-        corrections.settle(store, low, high, "apart", "sales", with_restricted=False)
+        corrections.settle(store, low, high, "apart", "sales", with_restricted=False, records_moved=MOVED)
     assert state(store) == earlier and count_rows(store, "identity_history") == 0
     moving = announced.value.record_id
     assert announced.value.profile_id == whole and f"moves record {moving} out of it" in str(announced.value)
-    done = corrections.settle(store, low, high, "apart", "sales", with_restricted=False, confirmed=True)
+    done = corrections.settle(store, low, high, "apart", "sales", with_restricted=False, records_moved=MOVED,
+                              confirmed=True)  # fmt: skip
     assert state(store)["profiles"][done.profile_of[moving]] == {moving}, "only the record announced moved"
     assert len(state(store)["profiles"][whole]) == 3
-    corrections.undo(store, done.event_id, "sales")
+    corrections.undo(store, done.event_id, "sales", MOVED)
     assert state(store) == earlier
 
 
 def test_keeping_apart_a_pair_not_on_the_queue_is_not_offered(store: Store, people: dict[str, int]) -> None:
     with pytest.raises(NotOffered):
-        corrections.settle(store, people["S1"], people["S4"], "apart", "sales", with_restricted=False, confirmed=True)
+        corrections.settle(store, people["S1"], people["S4"], "apart", "sales", with_restricted=False,
+                           records_moved=MOVED, confirmed=True)  # fmt: skip
     assert count_rows(store, "identity_history") == 0
 
 
 def test_undo_is_refused_and_changes_nothing_when_the_records_moved_since(store: Store, people: dict[str, int]) -> None:
     whole = profile_of(store, people["S1"])
-    first = corrections.split_out(store, whole, people["S1"], "sales")
-    corrections.split_out(store, whole, people["S4"], "sales")
+    first = corrections.split_out(store, whole, people["S1"], "sales", MOVED)
+    corrections.split_out(store, whole, people["S4"], "sales", MOVED)
     before = state(store)
     with pytest.raises(CorrectionRefused, match=f"profile {whole} changed since"):
-        corrections.undo(store, first.event_id, "sales")
+        corrections.undo(store, first.event_id, "sales", MOVED)
     assert state(store) == before
     with pytest.raises(NotFound):
-        corrections.undo(store, 999, "sales")
+        corrections.undo(store, 999, "sales", MOVED)
 
 
 def test_undo_is_refused_when_a_restriction_changed_since(store: Store, people: dict[str, int]) -> None:
-    done = corrections.split_out(store, profile_of(store, people["S1"]), people["S1"], "sales")
+    done = corrections.split_out(store, profile_of(store, people["S1"]), people["S1"], "sales", MOVED)
     with store.write() as tx:
         repository.set_restricted(tx, done.profile_of[people["S1"]], True, "dpo", None)
     with pytest.raises(CorrectionRefused, match="changed since"):
-        corrections.undo(store, done.event_id, "dpo")
+        corrections.undo(store, done.event_id, "dpo", MOVED)
 
 
 def test_undo_of_a_join_keeps_an_objection_made_while_joined_on_both_parts(
     store: Store, people: dict[str, int]
 ) -> None:
     eva, tom = profile_of(store, people["E1"]), profile_of(store, people["T1"])
-    done = corrections.join_profiles(store, eva, tom, "sales")
+    done = corrections.join_profiles(store, eva, tom, "sales", MOVED)
     request = dsr.open_request(store, "objection", {"name": "Eva"}, date.today(), "dpo")
     dsr.confirm_subject(store, request, done.profiles[0], "dpo")
     dsr.verify(store, request, "known_email", "dpo")
     dsr.object_to_marketing(store, request, "dpo")
     objected = consent_now(store, done.profiles[0])
     assert objected and set(objected.values()) == {"withdrawn"}
-    undone = corrections.undo(store, done.event_id, "dpo")
+    undone = corrections.undo(store, done.event_id, "dpo", MOVED)
     assert {profile_id: consent_now(store, profile_id) for profile_id in undone.profiles} == dict.fromkeys(
         undone.profiles, objected
     )
@@ -258,23 +257,12 @@ def test_undo_of_a_join_keeps_an_objection_made_while_joined_on_both_parts(
 
 def test_every_correction_is_audited_and_kept_in_the_history(store: Store, people: dict[str, int]) -> None:
     whole = profile_of(store, people["S1"])
-    split = corrections.split_out(store, whole, people["S1"], "sales")
-    corrections.join_profiles(store, whole, profile_of(store, people["E1"]), "marketing")
-    corrections.undo(store, split.event_id + 1, "admin")
+    split = corrections.split_out(store, whole, people["S1"], "sales", MOVED)
+    corrections.join_profiles(store, whole, profile_of(store, people["E1"]), "marketing", MOVED)
+    corrections.undo(store, split.event_id + 1, "admin", MOVED)
     actions = audited(store)
     assert {"identity.split", "identity.join", "identity.undo", "link.apart", "link.join"} <= set(actions)
     events = corrections.history_of(store, whole)
     assert [(event.kind, event.actor) for event in events] == [("undo", "admin"), ("join", "marketing"),
                                                                 ("split", "sales")]  # fmt: skip
     assert events[2].profiles_before == {whole: sorted(people[name] for name in ("S1", "S2", "S3", "S4"))}
-
-
-def test_a_correction_without_the_wiring_fails_and_writes_nothing(
-    store: Store, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(corrections, "_consent_listener", [])
-    whole = profile_of(store, people["S1"])
-    earlier = state(store)
-    with pytest.raises(RuntimeError, match="wiring"):
-        corrections.split_out(store, whole, people["S1"], "sales")
-    assert state(store) == earlier and count_rows(store, "identity_history") == 0

@@ -25,6 +25,8 @@ from identity.resolve import MODEL, MODEL_VERSION, OUTDATED, links_of, resolve_a
 from kundenbild import bootstrap
 from tests.helpers import count_rows, write_file
 
+MOVED = bootstrap.wiring().records_moved  # the corrections as the program runs them: consent follows the records
+
 SHOP = (
     "ID;Vorname;Nachname;E-Mail;Telefon;Straße;PLZ;Ort;Geburtsdatum\n"
     "S1;Max;Müller;max@example.de;030 1111111;Hauptstraße 5;10115;Berlin;04.03.1980\n"
@@ -316,7 +318,6 @@ def test_a_record_that_does_not_open_stops_a_batch_run_in_workers_naming_it(
 def test_split_out_records_its_decisions_in_one_unit_of_work(
     shop_and_newsletter: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bootstrap.wire_corrections()  # as the program runs it, so that only the failing audit entry stops the split
     store = shop_and_newsletter
     import_file(
         store, write_file(tmp_path, "crm.csv", "ID;Vorname;Nachname;E-Mail\nC1;Max;Müller;max@example.de\n"), "crm"
@@ -336,7 +337,7 @@ def test_split_out_records_its_decisions_in_one_unit_of_work(
 
     monkeypatch.setattr(audit, "record", failing_on_the_second)
     with pytest.raises(RuntimeError):
-        split_out(store, max_profile, members[0], "sales")
+        split_out(store, max_profile, members[0], "sales", MOVED)
     assert decisions(store) == {}
     assert records_of_profile(store, max_profile) == members
 
@@ -357,7 +358,7 @@ def test_settling_a_review_pair_is_one_unit_of_work(
 
     monkeypatch.setattr(Connection, "execute", failing_on_the_dequeue)
     with pytest.raises(RuntimeError):
-        settle(store, low, high, "apart", "sales", with_restricted=True)
+        settle(store, low, high, "apart", "sales", with_restricted=True, records_moved=MOVED)
     monkeypatch.undo()
     assert decisions(store) == {}, "the decision was kept although the pair stayed on the queue"
     with store.read() as tx:
