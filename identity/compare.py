@@ -202,9 +202,9 @@ def different_people(left: dict[str, str], right: dict[str, str]) -> bool:
     return born != "exact" and surname(left.get("last_name"), right.get("last_name")) == DIFFERENT
 
 
-# Birth dates no typo explains: more than a digit or two apart, not day and month swapped, not the
-# year alone mistyped.
-DATES_APART = ("same_year", DIFFERENT)
+# Birth dates no typo explains: not a digit off, two digits or day and month swapped, the year alone
+# mistyped, or two slips within one year.
+DATES_APART = (DIFFERENT,)
 
 
 def household_apart(left: dict[str, str], right: dict[str, str]) -> bool:
