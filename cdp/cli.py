@@ -58,6 +58,9 @@ class Wiring:
     translations: Path
     # Keeps consent with the records a staff correction of identity moved (``cdp.records.RecordsMoved``).
     records_moved: records.RecordsMoved
+    # Records the consent a newsletter tool's export holds: (store, file name, its bytes, purpose, channel,
+    # actor) -> events recorded. The demo brings its opt-ins in with it.
+    import_consent: Callable[[Store, Path, bytes, str, str, str], int]
 
 
 def wiring() -> Wiring:

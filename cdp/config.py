@@ -10,6 +10,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cdp.errors import N_, ConfigError
 
@@ -44,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CDP_RETENTION_HOURS", "24", "Hours between the retention runs of 'cdp serve' (0 turns them off)."),
     Setting("CDP_MATCH_JOIN", "0.95", "Match probability from which the model joins two records by itself."),
     Setting("CDP_MATCH_REVIEW", "0.5", "Match probability from which an uncertain pair goes to the review queue."),
+    Setting("CDP_TIMEZONE", "Europe/Berlin", "Time zone of the business: the days segments and reports count in."),
     Setting(
         "CDP_PROXY",
         "off",
@@ -140,6 +142,15 @@ def purposes(environ: dict[str, str] | None = None) -> tuple[str, ...]:
             N_("CDP_PURPOSES must be lower-case names separated by commas, such as newsletter,profiling.")
         )
     return names
+
+
+def timezone(environ: dict[str, str] | None = None) -> ZoneInfo:
+    """The business's time zone, validated."""
+    name = setting("CDP_TIMEZONE", environ) or "Europe/Berlin"
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(N_("CDP_TIMEZONE must name a time zone such as Europe/Berlin or UTC.")) from None
 
 
 def match_thresholds(environ: dict[str, str] | None = None) -> tuple[float, float]:

@@ -132,7 +132,23 @@ def import_consent(
     *,
     strict: bool = False,
 ) -> ConsentImport:
-    """Import one export; ``status`` (granted/withdrawn) applies to every row when the file says none itself.
+    """Import one export file (``import_consent_data`` on its bytes)."""
+    return import_consent_data(store, path, read_bytes(path), purpose, channel, actor, status, strict=strict)
+
+
+def import_consent_data(
+    store: Store,
+    path: Path,
+    data: bytes,
+    purpose: str,
+    channel: str,
+    actor: str,
+    status: str | None = None,
+    *,
+    strict: bool = False,
+) -> ConsentImport:
+    """Import one export, the bytes ``data`` of a file called ``path``; ``status`` (granted/withdrawn) applies to
+    every row when the file says none itself.
 
     When the file says the status itself, ``status`` must agree with it, or
     the file is refused. ``strict``: a row that cannot be recorded refuses
@@ -140,7 +156,7 @@ def import_consent(
     """
     ledger.check(purpose, channel, status or "granted", "consent")
     try:
-        table = read_table(path, read_bytes(path))
+        table = read_table(path, data)
     except FormatError as error:
         raise ImportRejected(str(path), [(error.line, error.reason)]) from None
     read = _reader(path, table.columns, channel, status)

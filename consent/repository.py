@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from cdp import audit
 from cdp.clock import now
@@ -160,6 +160,27 @@ def latest_actions(tx: Connection, purpose: str, channel: str) -> dict[int, str]
         .order_by(consent_event.c.effective_at, consent_event.c.id)
     )
     return dict(rows.all())
+
+
+def consent_profiles(purpose: str, channel: str, action: str) -> Select:
+    """``SELECT profile_id`` of the profiles whose latest event for this purpose and channel is ``action``
+    (as ``latest_actions`` reads it), for other areas to use as a subquery (a segment's consent condition)."""
+    ranked = (
+        select(
+            source_record.c.profile_id,
+            consent_event.c.action,
+            func.row_number()
+            .over(
+                partition_by=source_record.c.profile_id,
+                order_by=(consent_event.c.effective_at.desc(), consent_event.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(source_record, source_record.c.id == consent_event.c.source_record_id)
+        .where(consent_event.c.purpose == purpose, consent_event.c.channel == channel)
+        .subquery()
+    )
+    return select(ranked.c.profile_id).where(ranked.c.rank == 1, ranked.c.action == action)
 
 
 def profile_ids(tx: Connection) -> list[int]:

@@ -33,7 +33,9 @@ def demo(people: int, seed: int) -> None:
     store = initialise(paths)
     try:
         region = config.default_region()
-        click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=wiring().after_import))
+        hooks = wiring()
+        click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=hooks.after_import,
+                              import_consent=hooks.import_consent))  # fmt: skip
         wiring().resolve_all(store, "demo")
         passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
         for role, password in passwords.items():

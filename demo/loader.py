@@ -6,8 +6,12 @@ through ``import_data`` like any upload; nothing is ever written to disk.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from cdp.ingest.pipeline import AfterImport, ImportResult, import_data
 from cdp.store.database import Store
@@ -16,6 +20,7 @@ from demo.exports import DemoFile, Row, encode
 from demo.people import Inventor, Person
 from demo.population import invent_people
 from demo.sources import Sources
+from demo.words import TIMELINE_END
 
 
 @dataclass
@@ -70,17 +75,54 @@ def _columns(rows: list[Row]) -> tuple[str, ...]:
     return tuple(rows[0].values) if rows else ()
 
 
+ImportConsent = Callable[[Store, Path, bytes, str, str, str], int]
+
+
 def build_demo(
-    store: Store, people: int = 2000, seed: int = 7, region: str = "DE", after_import: AfterImport | None = None
+    store: Store,
+    people: int = 2000,
+    seed: int = 7,
+    region: str = "DE",
+    after_import: AfterImport | None = None,
+    import_consent: ImportConsent | None = None,
 ) -> str:
-    """Invent ``people`` persons and import them from several sources; return a short summary."""
+    """Invent ``people`` persons and import them from several sources, and with ``import_consent`` (the
+    consent area's, handed in) their newsletter opt-ins and withdrawals; return a short summary."""
     demo = generate(people, seed, region)
     results = [
         (file, import_data(store, file.name, encode(file), file.source, kind=file.kind,
                            overrides=file.overrides, region=region, actor="demo", after_import=after_import))
         for file in demo.files
     ]  # fmt: skip
-    return summary(demo, results)
+    lines = [summary(demo, results)]
+    for name, data in consent_files(demo, seed) if import_consent else []:
+        recorded = import_consent(store, Path(name), data, "newsletter", "email", "demo")
+        lines.append(f"Newsletter consent from {name}: {recorded} events recorded")
+    return "\n".join(lines)
+
+
+# What the demo's newsletter tool exports about its subscribers' consent: a German list with one row per
+# subscriber, confirmed on the day they signed up, and a second of those who unsubscribed since.
+WITHDRAWN_SHARE = 0.08
+
+
+def consent_files(demo: Demo, seed: int = 7) -> list[tuple[str, bytes]]:
+    """The newsletter tool's opt-in list and its list of unsubscribes, as ``(file name, bytes)``."""
+    rng = random.Random(f"consent:{seed}")
+    newsletter = next((file for file in demo.files if file.source == "newsletter"), None)
+    if newsletter is None:
+        return []
+    confirmed, withdrawn = ["E-Mail;Status;Bestätigt am"], ["E-Mail;Status;Abgemeldet am"]
+    for row in newsletter.rows:
+        email, signed_up = row.values.get("E-Mail", ""), row.values.get("Angemeldet am", "")
+        if not email or not signed_up:
+            continue
+        confirmed.append(f"{email};angemeldet;{signed_up}")
+        if rng.random() < WITHDRAWN_SHARE:
+            day = datetime.strptime(signed_up, "%d.%m.%Y").date() + timedelta(days=rng.randint(20, 400))
+            withdrawn.append(f"{email};abgemeldet;{min(day, TIMELINE_END).strftime('%d.%m.%Y')}")
+    return [("newsletter-anmeldungen.csv", "\r\n".join(confirmed).encode("utf-8")),
+            ("newsletter-abmeldungen.csv", "\r\n".join(withdrawn).encode("utf-8"))]  # fmt: skip
 
 
 def summary(demo: Demo, results: list[tuple[DemoFile, ImportResult]]) -> str:

@@ -16,7 +16,7 @@ from flask import Flask
 
 from cdp.cli import Wiring
 from cdp.store.database import Store
-from consent import erasure, ledger, retention
+from consent import erasure, imports, ledger, retention
 from identity.resolve import resolve_all, resolve_imported
 from web.app import create_app
 
@@ -39,6 +39,11 @@ def replay_erasures(store: Store, actor: str) -> int:
     return erasure.replay(store, actor, keep_purchases_since=legal_hold_since(store))
 
 
+def import_consent(store: Store, path: Path, data: bytes, purpose: str, channel: str, actor: str) -> int:
+    """Record the consent events of a newsletter tool's export; returns how many were recorded."""
+    return imports.import_consent_data(store, path, data, purpose, channel, actor).recorded
+
+
 def wiring() -> Wiring:
     """The hooks of the core's commands and of the web. Staff corrections of identity (``identity.corrections``)
     keep consent with the records they move: identity does not know consent, so the web hands them the consent
@@ -50,6 +55,7 @@ def wiring() -> Wiring:
         replay_erasures=replay_erasures,
         translations=TRANSLATIONS,
         records_moved=ledger.keep_withdrawals,
+        import_consent=import_consent,
     )
 
 

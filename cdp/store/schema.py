@@ -408,6 +408,51 @@ import_mapping = Table(
 )
 
 
+# Per profile, what its purchases and other interactions add up to, for the customer list and segments
+# (``marketing.rollups``). Kept by triggers on ``interaction`` (migration 0011), so every path that writes,
+# moves or deletes an interaction (imports, joins and splits, erasure, retention, restore) keeps it right;
+# figures and times only, like ``interaction``'s own plain columns. Revenue counts the purchases in the
+# store's currency (``CDP_CURRENCY`` at the time the trigger was made: see ``marketing.rollups``).
+profile_rollup = Table(
+    "profile_rollup",
+    metadata,
+    Column("profile_id", Integer, ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True),
+    Column("orders", Integer, nullable=False, server_default="0"),
+    Column("revenue_minor", Integer, nullable=False, server_default="0"),
+    Column("first_purchase_at", Text),
+    Column("last_purchase_at", Text),
+    Column("interactions", Integer, nullable=False, server_default="0"),
+    Column("last_activity_at", Text),
+    Index("ix_profile_rollup_orders", "orders"),
+    Index("ix_profile_rollup_revenue_minor", "revenue_minor"),
+    Index("ix_profile_rollup_last_purchase_at", "last_purchase_at"),
+    Index("ix_profile_rollup_last_activity_at", "last_activity_at"),
+)
+
+# Segments: a definition (a JSON tree of groups and conditions, ``marketing.segments``) kept in versions,
+# never rewritten: the newest version is the segment, the older ones say what it was when a snapshot was
+# taken.
+segment = Table(
+    "segment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("archived_at", Text),
+)
+
+segment_version = Table(
+    "segment_version",
+    metadata,
+    Column("segment_id", Integer, ForeignKey("segment.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("definition", Text, nullable=False),
+    Column("saved_by", Text, nullable=False),
+    Column("saved_at", Text, nullable=False),
+)
+
+
 def derived_tables() -> list[Table]:
     """The tables marked ``DERIVED``."""
     return [table for table in metadata.sorted_tables if table.info.get("derived")]

@@ -13,9 +13,11 @@ from cdp.store.database import Store, create_store
 from cdp.store.keys import create_key_file
 from cdp.store.personal import Place
 from cdp.store.schema import interaction, source_record
+from consent import ledger
 from demo.exports import encode
 from demo.loader import Demo, build_demo, generate
 from demo.words import CONTACT_SOURCES
+from kundenbild import bootstrap
 
 PEOPLE, SEED = 80, 7
 
@@ -119,3 +121,14 @@ def test_households_share_surname_address_and_landline_but_not_first_names() -> 
         assert members[0].landline is not None
         assert len({person.first_name for person in members}) == len(members)
         assert len({person.email for person in members}) == len(members)
+
+
+def test_the_demo_records_its_newsletter_opt_ins_and_some_withdrawals(store: Store, demo: Demo) -> None:
+    summary = build_demo(store, people=PEOPLE, seed=SEED, import_consent=bootstrap.wiring().import_consent)
+    assert "newsletter-anmeldungen.csv" in summary and "newsletter-abmeldungen.csv" in summary
+    everyone = ledger.audience(store, None, "newsletter", "email")
+    assert everyone.included, "a new user finds people to write to"
+    assert everyone.left_out["withdrawn"] > 0 and everyone.left_out["no consent"] > 0
+    with store.read() as tx:
+        origins = {row.origin for row in tx.exec_driver_sql("SELECT origin FROM consent_event")}
+    assert origins == {"import"}

@@ -1,0 +1,1 @@
+"""Marketing: segments, campaigns, their results (attribution and uplift) and offers."""
