@@ -66,6 +66,7 @@ bench: install
 	for shape in linkage dedupe households; do $(BIN)/python bench/identity_dirty.py --data $$shape --records 5000; done
 	$(BIN)/python bench/dsr_speed.py
 	$(BIN)/python bench/load_during_import.py
+	$(BIN)/python bench/segments_speed.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis web/static/vendor $(CATALOG)

@@ -121,6 +121,8 @@ interaction = Table(
     CheckConstraint("kind IN ('purchase', 'message', 'post', 'ticket', 'campaign_touch')", name="kind"),
     UniqueConstraint("source_record_id", "record_digest"),
     Index("ix_interaction_profile_id_occurred_at", "profile_id", "occurred_at"),
+    # Segments' history conditions (purchases in a period, of an amount) read this index alone.
+    Index("ix_interaction_kind_occurred_at", "kind", "occurred_at", "profile_id", "amount_minor"),
 )
 
 import_run = Table(

@@ -1,4 +1,5 @@
-"""Marketing: the per-profile rollup of interactions, kept by triggers, and segments in versions.
+"""Marketing: the per-profile rollup of interactions, kept by triggers, segments in versions, and an index of
+interactions by kind and time for segments' history conditions.
 
 The rollup counts each profile's purchases and revenue (in the store's currency, ``store_meta.currency``,
 EUR when unset), its first and last purchase, and its interactions of every kind with the latest. Triggers
@@ -106,6 +107,8 @@ def upgrade() -> None:
         sa.Column("saved_by", sa.Text, nullable=False),
         sa.Column("saved_at", sa.Text, nullable=False),
     )
+    history = ["kind", "occurred_at", "profile_id", "amount_minor"]
+    op.create_index("ix_interaction_kind_occurred_at", "interaction", history)
     for trigger in (ADD, REMOVE, CHANGE):
         op.execute(trigger)
     op.execute(REBUILD)
@@ -114,6 +117,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for trigger in ("interaction_rollup_insert", "interaction_rollup_delete", "interaction_rollup_update"):
         op.execute(f"DROP TRIGGER {trigger}")
+    op.drop_index("ix_interaction_kind_occurred_at", table_name="interaction")
     op.drop_table("segment_version")
     op.drop_table("segment")
     for column in ("orders", "revenue_minor", "last_purchase_at", "last_activity_at"):
