@@ -39,12 +39,13 @@ def _with_restricted() -> bool:
 
 
 def _chosen() -> tuple[Group, marketing_store.SavedSegment | None]:
-    """The definition the address names: a saved segment, a definition being built, or everyone."""
+    """The definition the address names, and the saved segment it is (or is being edited from): a definition
+    being built, else the saved segment's newest version, else everyone."""
+    saved, group = None, segments.EVERYONE
     if request.values.get("segment", "").isdigit():
-        found, group = customers.load_segment(store(), int(request.values["segment"]))
-        return group, found
+        saved, group = customers.load_segment(store(), int(request.values["segment"]))
     text = request.values.get("definition", "")
-    return (segments.loads(text) if text else segments.EVERYONE), None
+    return (segments.loads(text) if text else group), saved
 
 
 @blueprint.get("")
@@ -76,7 +77,17 @@ def builder():
         return render_template("_segment_builder.html", **_builder(data, group, count, errors, saved))
     if group is None:
         return _page(segments.EVERYONE, saved, builder=_builder(data, None, None, errors, saved), status=422)
-    return _page(group, saved)
+    return redirect(url_for("customers.index", **_naming(group, saved)) + "#builder")
+
+
+def _naming(group: Group, saved: marketing_store.SavedSegment | None) -> dict:
+    """The address arguments of a definition: the saved segment's number, and the definition unless it is
+    the saved one as it stands (or everyone)."""
+    address = {"segment": saved.id} if saved else {}
+    unchanged = saved is not None and segments.loads(saved.definition) == group
+    if group.conditions and not unchanged:
+        address["definition"] = json.dumps(group.as_data(), ensure_ascii=False, separators=(",", ":"))
+    return address
 
 
 def _saved_or_none() -> marketing_store.SavedSegment | None:
@@ -139,11 +150,7 @@ def why(profile_id: int):
 
 def _address() -> dict:
     """The address arguments that name the chosen definition (for links that keep it)."""
-    if request.values.get("segment", "").isdigit():
-        return {"segment": request.values["segment"]}
-    if request.values.get("definition"):
-        return {"definition": request.values["definition"]}
-    return {}
+    return {name: request.values[name] for name in ("segment", "definition") if request.values.get(name)}
 
 
 def _builder(data: dict, group: Group | None, count: int | None, errors: dict[str, str],
@@ -154,7 +161,8 @@ def _builder(data: dict, group: Group | None, count: int | None, errors: dict[st
         "definition": shown, "rows": segment_form.rows(shown), "count": count, "errors": errors, "saved": saved,
         "name": name or (saved.name if saved else ""), "json": json.dumps(data, ensure_ascii=False),
         "fits": segment_form.fits_the_builder(shown), "labels": segment_form.FIELD_LABELS,
-        "ops": segment_form.OP_LABELS, "fields": segments.FIELDS, "operators": segments.OPERATORS,
+        "ops": segment_form.OP_LABELS, "row_label": segment_form.row_label, "fields": segments.FIELDS,
+        "operators": segments.OPERATORS,
         "purposes": config.purposes(), "channels": ledger.CHANNELS, "kinds": segments.KINDS,
         "sources": customers.source_names(store()), "segments": customers.saved(store()),
     }  # fmt: skip
@@ -181,6 +189,5 @@ def _page(group: Group, saved, error: str | None = None, builder: dict | None = 
     page = customers.customer_page(store(), group, actor(), _with_restricted(), sort, descending,
                                    request.args.get("page", 1, type=int))  # fmt: skip
     state = builder or _builder(group.as_data(), group, page.total, {}, saved)
-    address = {"segment": saved.id} if saved else ({"definition": json.dumps(group.as_data())} if group.conditions
-                                                   else {})  # fmt: skip
+    address = _naming(group, saved)
     return render_template("customers.html", page=page, error=error, address=address, **state), status

@@ -195,6 +195,11 @@ def row_of(path: str) -> str:
     return ".".join(numbers[:2])
 
 
+def row_label(path: str) -> str:
+    """A row's path as people count: ``2.0`` is condition 3.1."""
+    return ".".join(str(int(part) + 1) for part in path.split(".") if part.isdigit()) or "–"
+
+
 def rows(group: Group) -> list[tuple[str, Group | Condition]]:
     """The builder's rows of a definition, each with its path: the top group's items and one level below."""
     found: list[tuple[str, Group | Condition]] = []
