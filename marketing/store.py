@@ -1,18 +1,30 @@
-"""Marketing's SQL: saved segments in versions, and the page of a customer list with its figures.
+"""Marketing's SQL: saved segments in versions, the page of a customer list with its figures, snapshots and
+campaigns.
 
-This module owns ``segment`` and ``segment_version``; ``profile_rollup`` is kept by the store's triggers
-(migration 0011) and only read here. Every function takes the unit of work its use case opened.
+This module owns ``segment``, ``segment_version``, ``snapshot``, ``snapshot_member`` and ``campaign``;
+``profile_rollup`` is kept by the store's triggers (migration 0011) and only read here. Every function takes
+the unit of work its use case opened.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Select, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Select, func, insert, select, update
 
 from cdp.clock import now
 from cdp.errors import N_, InvalidValue, NotFound
-from cdp.store.schema import profile, profile_rollup, segment, segment_version, source_record
+from cdp.store.schema import (
+    campaign,
+    interaction,
+    profile,
+    profile_rollup,
+    segment,
+    segment_version,
+    snapshot,
+    snapshot_member,
+    source_record,
+)
 
 
 @dataclass(frozen=True)
@@ -137,3 +149,148 @@ def figures(tx: Connection, profile_ids: list[int]) -> dict[int, Figures]:
 def source_names(tx: Connection) -> list[str]:
     """Every source the store holds records of."""
     return list(tx.execute(select(source_record.c.source).distinct().order_by(source_record.c.source)).scalars())
+
+
+# Snapshots and campaigns.
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: int
+    name: str
+    segment_id: int | None
+    segment_version: int | None
+    definition: str
+    holdout_share: float
+    taken_by: str
+    taken_at: str
+    frozen_by: str | None
+    frozen_at: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person on a snapshot, by the profile their anchor record is in now."""
+
+    anchor: int
+    profile_id: int
+    holdout: bool
+    excluded_by: str | None
+    excluded_at: str | None
+
+
+def add_snapshot(tx: Connection, values: dict, members: list[tuple[int, bool]]) -> int:
+    """A new snapshot with its members, ``(anchor record, in the holdout)``."""
+    snapshot_id = tx.execute(insert(snapshot).values(**values)).inserted_primary_key[0]
+    rows = [{"snapshot_id": snapshot_id, "anchor": anchor, "holdout": holdout} for anchor, holdout in members]
+    for start in range(0, len(rows), 5000):
+        tx.execute(insert(snapshot_member), rows[start : start + 5000])
+    return snapshot_id
+
+
+def anchors(tx: Connection, profile_ids: list[int]) -> dict[int, int]:
+    """Each profile's first source record: the record a snapshot names the person by."""
+    query = select(source_record.c.profile_id, func.min(source_record.c.id)).group_by(source_record.c.profile_id)
+    found: dict[int, int] = {}
+    for start in range(0, len(profile_ids), 5000):
+        chunk = profile_ids[start : start + 5000]
+        found.update(tuple(row) for row in tx.execute(query.where(source_record.c.profile_id.in_(chunk))))
+    return found
+
+
+def load_snapshot(tx: Connection, snapshot_id: int) -> Snapshot:
+    row = tx.execute(select(snapshot).where(snapshot.c.id == snapshot_id)).first()
+    if row is None:
+        raise NotFound(N_("There is no snapshot {snapshot}."), snapshot=snapshot_id)
+    return Snapshot(*row)
+
+
+def snapshots(tx: Connection) -> list[Snapshot]:
+    return [Snapshot(*row) for row in tx.execute(select(snapshot).order_by(snapshot.c.id.desc()))]
+
+
+def members(tx: Connection, snapshot_id: int) -> list[Member]:
+    """Every member of a snapshot, with the profile their anchor is in now, in anchor order."""
+    member = snapshot_member.c
+    rows = tx.execute(
+        select(member.anchor, source_record.c.profile_id, member.holdout, member.excluded_by, member.excluded_at)
+        .join(source_record, source_record.c.id == snapshot_member.c.anchor)
+        .where(snapshot_member.c.snapshot_id == snapshot_id)
+        .order_by(snapshot_member.c.anchor)
+    )
+    return [Member(*row) for row in rows]
+
+
+def set_excluded(tx: Connection, snapshot_id: int, anchor: int, by: str | None, at: str | None) -> int:
+    """Take a member out (``by`` and ``at``) or put them back (``None``); returns how many rows changed."""
+    query = (
+        update(snapshot_member)
+        .where(snapshot_member.c.snapshot_id == snapshot_id, snapshot_member.c.anchor == anchor)
+        .values(excluded_by=by, excluded_at=at)
+    )
+    return tx.execute(query).rowcount
+
+
+def freeze(tx: Connection, snapshot_id: int, actor: str) -> None:
+    tx.execute(update(snapshot).where(snapshot.c.id == snapshot_id).values(frozen_by=actor, frozen_at=now()))
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    name: str
+    snapshot_id: int
+    purpose: str
+    channel: str
+    subject_de: str
+    body_de: str
+    subject_en: str
+    body_en: str
+    cost_minor: int
+    created_by: str
+    created_at: str
+    sent_by: str | None
+    sent_at: str | None
+
+
+def add_campaign(tx: Connection, values: dict) -> int:
+    return tx.execute(insert(campaign).values(**values)).inserted_primary_key[0]
+
+
+def update_campaign(tx: Connection, campaign_id: int, values: dict) -> None:
+    tx.execute(update(campaign).where(campaign.c.id == campaign_id).values(**values))
+
+
+def load_campaign(tx: Connection, campaign_id: int) -> Campaign:
+    row = tx.execute(select(campaign).where(campaign.c.id == campaign_id)).first()
+    if row is None:
+        raise NotFound(N_("There is no campaign {campaign}."), campaign=campaign_id)
+    return Campaign(*row)
+
+
+def campaigns(tx: Connection) -> list[Campaign]:
+    return [Campaign(*row) for row in tx.execute(select(campaign).order_by(campaign.c.id.desc()))]
+
+
+@dataclass(frozen=True)
+class Purchase:
+    profile_id: int
+    occurred_at: str
+    amount_minor: int
+
+
+def purchases_since(tx: Connection, profile_ids: list[int], since: str) -> list[Purchase]:
+    """The purchases of these profiles from ``since`` on (in the store's currency or any: amounts as kept)."""
+    query = select(interaction.c.profile_id, interaction.c.occurred_at, func.coalesce(interaction.c.amount_minor, 0))
+    query = query.where(interaction.c.kind == "purchase", interaction.c.occurred_at >= since)
+    found: list[Purchase] = []
+    for start in range(0, len(profile_ids), 5000):
+        chunk = profile_ids[start : start + 5000]
+        found += [Purchase(*row) for row in tx.execute(query.where(interaction.c.profile_id.in_(chunk)))]
+    return found
+
+
+def sent_campaigns(tx: Connection) -> list[tuple[int, int, str]]:
+    """``(campaign, snapshot, sent at)`` of every campaign sent, oldest first: the touches attribution weighs."""
+    query = select(campaign.c.id, campaign.c.snapshot_id, campaign.c.sent_at).where(campaign.c.sent_at.is_not(None))
+    return [tuple(row) for row in tx.execute(query.order_by(campaign.c.sent_at))]

@@ -2,7 +2,9 @@
 
 The form follows the person's preferences: ``du`` gives a first-name
 greeting, ``Sie`` (or unknown) a formal one with title and surname; without a
-known gender the formal greeting uses the full name instead of Herr / Frau.
+known gender the formal greeting uses the full name instead of Herr / Frau,
+and without a name at all (a company's contact address) it greets the
+company: "Sehr geehrte Damen und Herren," / "Dear Sir or Madam,".
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _german(person: Addressee) -> str:
     if person.last_name and person.gender == "female":
         return f"Sehr geehrte Frau {_formal_name(person)},"
     name = " ".join(part for part in (person.title, _full_name(person)) if part)
-    return f"Guten Tag {name}," if name else "Guten Tag,"
+    return f"Guten Tag {name}," if name else "Sehr geehrte Damen und Herren,"
 
 
 def _english(person: Addressee) -> str:

@@ -455,6 +455,58 @@ segment_version = Table(
 )
 
 
+# A snapshot: the people a segment selected at one moment, frozen as a list for a campaign. Each member is
+# named by a source record of theirs (``anchor``), so that a join or split later still finds the person, and
+# an erasure takes them off the list with the record. The holdout is drawn when the snapshot is taken and
+# never changes; members staff take out by hand stay on the list as taken out, with who and when.
+snapshot = Table(
+    "snapshot",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("segment_id", Integer, ForeignKey("segment.id", ondelete="SET NULL")),
+    Column("segment_version", Integer),
+    Column("definition", Text, nullable=False),
+    Column("holdout_share", Float, nullable=False),
+    Column("taken_by", Text, nullable=False),
+    Column("taken_at", Text, nullable=False),
+    Column("frozen_by", Text),
+    Column("frozen_at", Text),
+)
+
+snapshot_member = Table(
+    "snapshot_member",
+    metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshot.id", ondelete="CASCADE"), primary_key=True),
+    Column("anchor", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("holdout", Boolean, nullable=False),
+    Column("excluded_by", Text),
+    Column("excluded_at", Text),
+    Index("ix_snapshot_member_anchor", "anchor"),
+)
+
+# A campaign: one frozen snapshot, one purpose and one channel, a message in German and English, what it cost,
+# and when its audience was exported to be sent (the touch attribution counts from).
+campaign = Table(
+    "campaign",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("snapshot_id", Integer, ForeignKey("snapshot.id"), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("subject_de", Text, nullable=False, server_default=""),
+    Column("body_de", Text, nullable=False, server_default=""),
+    Column("subject_en", Text, nullable=False, server_default=""),
+    Column("body_en", Text, nullable=False, server_default=""),
+    Column("cost_minor", Integer, nullable=False, server_default="0"),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("sent_by", Text),
+    Column("sent_at", Text),
+)
+
+
 def derived_tables() -> list[Table]:
     """The tables marked ``DERIVED``."""
     return [table for table in metadata.sorted_tables if table.info.get("derived")]

@@ -26,6 +26,7 @@ from identity import review_queue
 from identity import store as identity_store
 from identity.resolve import resolve_all
 from identity.store import Link
+from marketing import campaigns, segments
 from tests.helpers import write_file
 
 CONTACTS = (
@@ -53,6 +54,7 @@ def person(store: Store, tmp_path: Path) -> tuple[int, list[int]]:
         pair = sorted((records[0], other))
         identity_store.decide(tx, [tuple(pair)], "apart", "test")
         review_queue.add_review(tx, [Link(pair[0], pair[1], "model", 0.7, {})])
+    campaigns.take_snapshot(store, "Alle", segments.EVERYONE, "test")
     return zora, records
 
 
