@@ -112,6 +112,18 @@ def snapshot_view(store: Store, snapshot_id: int) -> SnapshotView:
         return SnapshotView(marketing_store.load_snapshot(tx, snapshot_id), marketing_store.members(tx, snapshot_id))
 
 
+def snapshots(store: Store) -> list[Snapshot]:
+    """Every snapshot, the newest first."""
+    with store.read() as tx:
+        return marketing_store.snapshots(tx)
+
+
+def every(store: Store) -> list[Campaign]:
+    """Every campaign, the newest first."""
+    with store.read() as tx:
+        return marketing_store.campaigns(tx)
+
+
 def take_out(store: Store, snapshot_id: int, anchor: int, actor: str, back: bool = False) -> None:
     """Take a member out of a snapshot under review (or put them back, ``back``); audited."""
     with store.write() as tx:

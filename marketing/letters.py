@@ -20,6 +20,7 @@ from cdp.profiles.unified import Profile
 
 PLACEHOLDERS = ("greeting", "first_name", "last_name", "title", "today")
 LANGUAGES = ("de", "en")
+LOCALES = {"de": "de_DE", "en": "en_GB"}  # dates as a business in Europe writes them in each language
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -54,7 +55,7 @@ def letter(person: Profile, templates: dict[str, tuple[str, str]], today: date) 
         "first_name": person.value("first_name") or "",
         "last_name": person.value("last_name") or "",
         "title": person.title or "",
-        "today": format_date(today, "long", locale=language),
+        "today": format_date(today, "long", locale=LOCALES[language]),
     }
     return Letter(person.id, person.display_name, language, values["greeting"], fill(subject, values),
                   fill(body, values))  # fmt: skip

@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 from cdp import config, logs
 from cdp.store.database import Store, open_store
 from cdp.store.keys import load_master_key
-from web import api, auth, consent, customers, dpo, dsr, errors, i18n, imports, profiles, review, security
+from web import api, auth, campaigns, consent, customers, dpo, dsr, errors, i18n, imports, profiles, review, security
 from web.uploads import InMemoryRequest, WaitingUploads
 
 
@@ -45,7 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["WIRING"].translations))
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(i18n.template_helpers())
-    blueprints = (auth, profiles, customers, consent, review, dpo, dsr, imports, api)
+    blueprints = (auth, profiles, customers, campaigns, consent, review, dpo, dsr, imports, api)
     for blueprint in (module.blueprint for module in blueprints):
         app.register_blueprint(blueprint)
     api.exempt_from_csrf(app)

@@ -257,7 +257,21 @@ def _field_weight(evidence: dict, name: str) -> float | None:
     return float(weight) if isinstance(weight, int | float) else None
 
 
+LEFT_OUT_LABELS = {
+    "restricted": _l("restricted"),
+    "withdrawn": _l("withdrew consent"),
+    "no consent": _l("without consent"),
+    "no address": _l("without an address for the channel"),
+}
+MODEL_LABELS = {
+    "last_touch": _l("last touch"),
+    "first_touch": _l("first touch"),
+    "linear": _l("shared equally (linear)"),
+}
+
 LABELS = {
+    "left_out": LEFT_OUT_LABELS,
+    "model": MODEL_LABELS,
     "request": REQUEST_LABELS,
     "urgency": URGENCY_LABELS,
     "verification": VERIFICATION_LABELS,
