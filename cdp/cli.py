@@ -61,6 +61,8 @@ class Wiring:
     # Records the consent a newsletter tool's export holds: (store, file name, its bytes, purpose, channel,
     # actor) -> events recorded. The demo brings its opt-ins in with it.
     import_consent: Callable[[Store, Path, bytes, str, str, str], int]
+    # What the areas add to the demo store once its people are in (marketing's past campaigns): lines to show.
+    add_to_demo: Callable[[Store, AfterImport], list[str]]
 
 
 def wiring() -> Wiring:

@@ -37,6 +37,8 @@ def demo(people: int, seed: int) -> None:
         click.echo(build_demo(store, people=people, seed=seed, region=region, after_import=hooks.after_import,
                               import_consent=hooks.import_consent))  # fmt: skip
         wiring().resolve_all(store, "demo")
+        for line in hooks.add_to_demo(store, hooks.after_import):
+            click.echo(line)
         passwords = {role: secrets.token_urlsafe(12) for role in ROLES}
         for role, password in passwords.items():
             add_user(store, f"demo-{role}", role, password, actor="demo")

@@ -18,6 +18,7 @@ from cdp.cli import Wiring
 from cdp.store.database import Store
 from consent import erasure, imports, ledger, retention
 from identity.resolve import resolve_all, resolve_imported
+from marketing import demo as marketing_demo
 from web.app import create_app
 
 # The message catalogues of every layer (web pages, core and area errors); the web and the CLI render from them.
@@ -56,6 +57,7 @@ def wiring() -> Wiring:
         translations=TRANSLATIONS,
         records_moved=ledger.keep_withdrawals,
         import_consent=import_consent,
+        add_to_demo=marketing_demo.add_campaigns,
     )
 
 

@@ -18,6 +18,7 @@ from demo.exports import encode
 from demo.loader import Demo, build_demo, generate
 from demo.words import CONTACT_SOURCES
 from kundenbild import bootstrap
+from marketing import campaigns
 
 PEOPLE, SEED = 80, 7
 
@@ -132,3 +133,13 @@ def test_the_demo_records_its_newsletter_opt_ins_and_some_withdrawals(store: Sto
     with store.read() as tx:
         origins = {row.origin for row in tx.exec_driver_sql("SELECT origin FROM consent_event")}
     assert origins == {"import"}
+
+
+def test_the_demo_holds_two_past_campaigns_with_a_report(store: Store) -> None:
+    wiring = bootstrap.wiring()
+    build_demo(store, people=300, seed=SEED, import_consent=wiring.import_consent)
+    lines = wiring.add_to_demo(store, None)
+    assert [line.split(":")[0] for line in lines] == ["Campaign Frühlingsaktion", "Campaign Sommerschluss"]
+    spring = campaigns.report(store, campaigns.every(store)[-1].id)
+    assert spring.campaign.name == "Frühlingsaktion" and spring.recipients > 0 and spring.holdout >= 0
+    assert spring.buyers_treated > 0 and spring.attributed_orders > 0
