@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
@@ -92,6 +92,25 @@ def customer_page(
     audit.record_soon(store, actor, "customers.read", None, None, {"profiles": len(found)})
     customers = [Customer(one, figures[one.id]) for one in found]
     return CustomerPage(customers, total, number, per_page, sort, descending)
+
+
+# One profile's figures, as its page explains them.
+
+ACTIVE_DAYS, COOLING_DAYS = 90, 365
+
+
+def figures_of(store: Store, profile_id: int) -> Figures:
+    with store.read() as tx:
+        return marketing_store.figures(tx, [profile_id])[profile_id]
+
+
+def activity(figures: Figures, today: date) -> str:
+    """How recently the person did anything in any channel: ``active`` within 90 days, ``cooling`` within a year,
+    ``dormant`` before, ``none`` never."""
+    if figures.last_activity_at is None:
+        return "none"
+    days = (today - date.fromisoformat(figures.last_activity_at[:10])).days
+    return "active" if days <= ACTIVE_DAYS else "cooling" if days <= COOLING_DAYS else "dormant"
 
 
 # Why a person is in or out.

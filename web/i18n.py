@@ -269,7 +269,15 @@ MODEL_LABELS = {
     "linear": _l("shared equally (linear)"),
 }
 
+ACTIVITY_LABELS = {
+    "active": _l("active (within the last 90 days)"),
+    "cooling": _l("cooling (last active within a year)"),
+    "dormant": _l("dormant (nothing for over a year)"),
+    "none": _l("no activity recorded"),
+}
+
 LABELS = {
+    "activity": ACTIVITY_LABELS,
     "left_out": LEFT_OUT_LABELS,
     "model": MODEL_LABELS,
     "request": REQUEST_LABELS,

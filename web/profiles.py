@@ -6,14 +6,18 @@ A correction (split out, join, undo) is a plain form; it redirects to the profil
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cdp.errors import N_, CdpError, InvalidValue
+from cdp.normalise import NETWORKS
 from cdp.profiles import unified as profiles
 from cdp.profiles.salutation import greeting
 from cdp.staff.roles import ALL_STAFF
 from identity import corrections, resolve
+from marketing import customers
 from web import consent
 from web.access import allow
 from web.context import actor, is_htmx, region, store, wiring
@@ -54,8 +58,10 @@ def _page(profile: profiles.Profile, page_number: int, error: str | None = None)
     page = profiles.timeline(store(), profile.id, page_number)
     links = resolve.links_of(store(), profile.id)
     history = corrections.history_of(store(), profile.id)
+    figures = customers.figures_of(store(), profile.id)
     context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error,
-               "history": history}  # fmt: skip
+               "history": history, "figures": figures, "activity": customers.activity(figures, date.today()),
+               "networks": [kind for kind, _, _ in profile.identifiers if kind in NETWORKS]}  # fmt: skip
     return render_template("profile.html", **context, **consent.panel(profile.id))
 
 

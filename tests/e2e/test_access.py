@@ -11,7 +11,7 @@ from tests.e2e.conftest import sign_in
 from web.access import PUBLIC, declared_roles
 
 SAMPLE_VALUES = {"profile_id": 1, "left": 1, "right": 2, "record_id": 1, "request_id": 1, "event_id": 1,
-                 "category": "purchases"}
+                 "category": "purchases", "snapshot_id": 1, "anchor": 1, "campaign_id": 1}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:
