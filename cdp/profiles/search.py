@@ -65,13 +65,22 @@ Term = tuple[str, ...]
 
 
 def query_terms(query: str, region: str) -> list[Term]:
-    """Per word of what the user typed, the index terms that may match it."""
+    """Per word of what the user typed, the index terms that may match it.
+
+    ``@name`` is a handle. A last word shorter than a prefix after others ("Bernd M") is still being typed:
+    it is left out rather than looked up as a whole word of one letter, so the others still find.
+    """
     query = normalise.text(query)
     if _is_phone_like(query):
         return [_phone_term(query, region)]
+    parts = query.split(" ")
+    if len(parts) > 1 and len(normalise.fold(parts[-1])) < MIN_PREFIX and not parts[-1].isdigit():
+        parts = parts[:-1]
     terms: list[Term] = []
-    for part in query.split(" "):
-        if "@" in part:
+    for part in parts:
+        if part.startswith("@") and part.count("@") == 1:
+            terms.extend(("w:" + word[:MAX_PREFIX],) for word in words(part[1:]))
+        elif "@" in part:
             terms.append(("e:" + normalise.email_key(part),))
         elif _is_phone_like(part):
             terms.append(_phone_term(part, region))

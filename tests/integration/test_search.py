@@ -30,7 +30,8 @@ def names(store: Store, query: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "query",
-    ["jürgen", "JUERGEN weiss", "müller", "mueller", "weiß-müller", "100234", "030 1234567", "+49301234567", "jwm"],
+    ["jürgen", "JUERGEN weiss", "müller", "mueller", "weiß-müller", "100234", "030 1234567", "+49301234567", "jwm",
+     "@jwm", "Jürgen W", "jürgen we"],
 )
 def test_each_way_of_asking_finds_the_person(filled: Store, query: str) -> None:
     assert names(filled, query) == ["Jürgen Weiß-Müller"]
