@@ -65,6 +65,7 @@ from cdp.store.personal import SealBroken
 from consent.errors import RequestNotReady
 from identity.corrections import CorrectionRefused, KeepApartMoves
 from kundenbild import bootstrap
+from marketing.campaigns import NotFrozen
 from marketing.segments import InvalidDefinition
 from tests.helpers import run_cdp
 from web.access import public
@@ -151,6 +152,7 @@ EXAMPLES: dict[type[CdpError], Callable[[], CdpError]] = {
     ),
     KeepApartMoves: lambda: KeepApartMoves(31, 32, 7, 32, 3),
     InvalidDefinition: lambda: InvalidDefinition("conditions[2].value", N_("expected a number")),
+    NotFrozen: lambda: NotFrozen("snapshot", N_("freeze the snapshot before a campaign works on it")),
 }
 
 # A few German texts written out, so that the catalogue's reading below is itself checked.
