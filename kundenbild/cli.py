@@ -1,4 +1,4 @@
-"""The ``cdp`` command, assembled: the core's commands, identity's, consent's, ``serve`` and ``demo``.
+"""The ``cdp`` command, assembled: the core's commands, identity's, consent's, marketing's, ``serve`` and ``demo``.
 
 Each area defines its commands without attaching them; they are added here,
 so that what ``cdp`` offers is read in one place, and run with the wiring of
@@ -14,6 +14,7 @@ from consent import cli as consent_cli
 from demo import cli as demo_cli
 from identity import cli as identity_cli
 from kundenbild import bootstrap
+from marketing import cli as marketing_cli
 from web import cli as web_cli
 
 
@@ -24,6 +25,7 @@ def command() -> click.Group:
     export.add_command(consent_cli.export_contacts)
     for group in (consent_cli.consent, consent_cli.dsr, consent_cli.retention_group):
         main.add_command(group)
+    main.add_command(marketing_cli.campaign_group)
     main.add_command(web_cli.serve)
     main.add_command(demo_cli.demo)
     return main

@@ -13,7 +13,8 @@ window (30 days unless chosen) to the campaigns that touched the person before, 
 last touch, the first touch, or shared equally (linear). Uplift compares the recipients with the holdout over
 the same window: the share who bought and the revenue per person, with the difference and its 95 %
 confidence interval (``marketing.statistics``), and from it the return on what the campaign cost. Only uplift
-says what the campaign caused; attribution says where purchases came after.
+says what the campaign caused; attribution says where purchases came after. Who opened, clicked, replied,
+unsubscribed or bounced comes from the mail tool's report (``marketing.responses``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from cdp import audit
@@ -252,6 +253,12 @@ class Report:
     rate_difference: statistics.Interval | None
     revenue_difference_minor: statistics.Interval | None
     return_on_investment: statistics.Interval | None
+    responses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reached(self) -> int:
+        """The recipients whose message did not bounce, as far as the mail tool's report says."""
+        return max(0, self.recipients - self.responses.get("bounced", 0))
 
     @property
     def treated_rate(self) -> float | None:
@@ -273,11 +280,12 @@ def report(store: Store, campaign_id: int, model: str = "last_touch", window_day
     if found.sent_at is None:
         return Report(found, model, window_days, len(groups.recipients), len(groups.holdout), 0, 0, 0, 0,
                       None, None, None)  # fmt: skip
-    sent = _interaction_time(found.sent_at)
+    sent = interaction_time(found.sent_at)
     until = (datetime.fromisoformat(sent) + timedelta(days=window_days)).isoformat()
     with store.read() as tx:
         since_sent = marketing_store.purchases_since(tx, groups.recipients + groups.holdout, sent)
         touches = _touches(tx, groups.recipients)
+        responses = marketing_store.response_counts(tx, campaign_id)
     bought = [one for one in since_sent if one.occurred_at < until]
     orders, revenue = _attributed(bought, touches, campaign_id, model, window_days, set(groups.recipients))
     spent = {profile_id: 0.0 for profile_id in groups.recipients + groups.holdout}
@@ -294,10 +302,10 @@ def report(store: Store, campaign_id: int, model: str = "last_touch", window_day
         if found.cost_minor > 0:
             roi = statistics.return_on_investment(revenue_per_person, len(treated), found.cost_minor)
     return Report(found, model, window_days, len(treated), len(held), orders, revenue, buyers_treated, buyers_held,
-                  rate, revenue_per_person, roi)  # fmt: skip
+                  rate, revenue_per_person, roi, responses)  # fmt: skip
 
 
-def _interaction_time(moment: str) -> str:
+def interaction_time(moment: str) -> str:
     """A time as the store keeps it in ``interaction`` (UTC, without a zone), so that the two compare as text."""
     return datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None).isoformat()
 
@@ -308,7 +316,7 @@ def _touches(tx, recipients: list[int]) -> dict[int, list[tuple[str, int]]]:
     for campaign_id, snapshot_id, sent_at in marketing_store.sent_campaigns(tx):
         for member in marketing_store.members(tx, snapshot_id):
             if member.profile_id in wanted and not member.holdout and member.excluded_at is None:
-                touches.setdefault(member.profile_id, []).append((_interaction_time(sent_at), campaign_id))
+                touches.setdefault(member.profile_id, []).append((interaction_time(sent_at), campaign_id))
     return touches
 
 

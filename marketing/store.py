@@ -1,7 +1,8 @@
 """Marketing's SQL: saved segments in versions, the page of a customer list with its figures, snapshots and
 campaigns.
 
-This module owns ``segment``, ``segment_version``, ``snapshot``, ``snapshot_member`` and ``campaign``;
+This module owns ``segment``, ``segment_version``, ``snapshot``, ``snapshot_member``, ``campaign`` and
+``campaign_response``;
 ``profile_rollup`` is kept by the store's triggers (migration 0011) and only read here. Every function takes
 the unit of work its use case opened.
 """
@@ -16,6 +17,7 @@ from cdp.clock import now
 from cdp.errors import N_, InvalidValue, NotFound
 from cdp.store.schema import (
     campaign,
+    campaign_response,
     interaction,
     profile,
     profile_rollup,
@@ -294,3 +296,46 @@ def sent_campaigns(tx: Connection) -> list[tuple[int, int, str]]:
     """``(campaign, snapshot, sent at)`` of every campaign sent, oldest first: the touches attribution weighs."""
     query = select(campaign.c.id, campaign.c.snapshot_id, campaign.c.sent_at).where(campaign.c.sent_at.is_not(None))
     return [tuple(row) for row in tx.execute(query.order_by(campaign.c.sent_at))]
+
+
+def profiles_of_records(tx: Connection, record_ids: list[int]) -> dict[int, int]:
+    """``{record: profile}`` of these source records."""
+    found: dict[int, int] = {}
+    query = select(source_record.c.id, source_record.c.profile_id)
+    for start in range(0, len(record_ids), 5000):
+        chunk = record_ids[start : start + 5000]
+        found.update(tuple(row) for row in tx.execute(query.where(source_record.c.id.in_(chunk))))
+    return found
+
+
+def add_responses(
+    tx: Connection, campaign_id: int, responses: dict[tuple[int, str], list]
+) -> tuple[dict[str, int], int]:
+    """Keep ``{(anchor, kind): [first time, times]}`` of a campaign where it has none of that kind for the
+    person yet; returns the new ones by kind and how many were known already."""
+    known = {
+        (anchor, kind)
+        for anchor, kind in tx.execute(
+            select(campaign_response.c.anchor, campaign_response.c.kind).where(
+                campaign_response.c.campaign_id == campaign_id
+            )
+        )
+    }
+    fresh = [{"campaign_id": campaign_id, "anchor": anchor, "kind": kind, "occurred_at": at, "times": times}
+             for (anchor, kind), (at, times) in responses.items() if (anchor, kind) not in known]  # fmt: skip
+    if fresh:
+        tx.execute(insert(campaign_response), fresh)
+    recorded: dict[str, int] = {}
+    for row in fresh:
+        recorded[row["kind"]] = recorded.get(row["kind"], 0) + 1
+    return recorded, len(responses) - len(fresh)
+
+
+def response_counts(tx: Connection, campaign_id: int) -> dict[str, int]:
+    """How many people responded to a campaign in each way."""
+    query = (
+        select(campaign_response.c.kind, func.count())
+        .where(campaign_response.c.campaign_id == campaign_id)
+        .group_by(campaign_response.c.kind)
+    )
+    return {kind: count for kind, count in tx.execute(query)}

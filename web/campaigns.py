@@ -4,6 +4,8 @@ brought in. Every step is a plain form that redirects to the page showing its re
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -13,7 +15,7 @@ from cdp.profiles import unified as profiles
 from cdp.staff.roles import CUSTOMER_WORK
 from consent import ledger
 from consent.segments import ADDRESS_OF
-from marketing import campaigns, customers, segments
+from marketing import campaigns, customers, responses, segments
 from web.access import allow
 from web.context import actor, store
 
@@ -126,7 +128,7 @@ def campaign(campaign_id: int):
     chosen = campaigns.audience(store(), campaign_id)
     return render_template("campaign.html", campaign=found, report=report, audience=chosen,
                            letters=campaigns.preview(store(), campaign_id), models=campaigns.MODELS,
-                           placeholders=campaigns.letters.PLACEHOLDERS)  # fmt: skip
+                           placeholders=campaigns.letters.PLACEHOLDERS, kinds=responses.KINDS)  # fmt: skip
 
 
 @blueprint.post("/campaigns/<int:campaign_id>/message")
@@ -155,3 +157,22 @@ def export(campaign_id: int):
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="kundenbild-campaign-{campaign_id}.csv"'
     return response
+
+
+@blueprint.post("/campaigns/<int:campaign_id>/responses")
+@allow(*CUSTOMER_WORK)
+def add_responses(campaign_id: int):
+    """Read the mail tool's report of who opened, clicked, replied, unsubscribed or bounced."""
+    target = url_for("campaigns.campaign", campaign_id=campaign_id) + "#responses"
+    file, kind = request.files.get("file"), request.form.get("kind") or None
+    if file is None or not file.filename:
+        flash({"kind": "refused", "message": gettext("Please choose the report file.")}, "campaign")
+        return redirect(target)
+    name = PurePosixPath(file.filename.replace("\\", "/")).name
+    try:
+        done = responses.import_responses(store(), campaign_id, PurePosixPath(name), file.read(), kind, actor())
+    except CdpError as refused:
+        return _refused(refused, target)
+    flash({"kind": "responses", "recorded": done.recorded, "unchanged": done.unchanged, "withdrawals": done.withdrawals,
+           "skipped": len(done.skipped), "lines": [line.render(gettext) for line in done.skipped_lines()]}, "campaign")
+    return redirect(target)

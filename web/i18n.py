@@ -269,6 +269,14 @@ MODEL_LABELS = {
     "linear": _l("shared equally (linear)"),
 }
 
+RESPONSE_LABELS = {
+    "opened": _l("opened"),
+    "clicked": _l("clicked"),
+    "replied": _l("replied"),
+    "unsubscribed": _l("unsubscribed"),
+    "bounced": _l("bounced"),
+}
+
 ACTIVITY_LABELS = {
     "active": _l("active (within the last 90 days)"),
     "cooling": _l("cooling (last active within a year)"),
@@ -280,6 +288,7 @@ LABELS = {
     "activity": ACTIVITY_LABELS,
     "left_out": LEFT_OUT_LABELS,
     "model": MODEL_LABELS,
+    "response": RESPONSE_LABELS,
     "request": REQUEST_LABELS,
     "urgency": URGENCY_LABELS,
     "verification": VERIFICATION_LABELS,

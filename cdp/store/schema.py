@@ -507,6 +507,21 @@ campaign = Table(
 )
 
 
+# What the mail tool's report says each recipient did with a campaign (one row per person and kind of
+# response: the first time, and how many times the report counts), by the anchor record of their snapshot
+# membership, so that an erasure takes it with the record.
+campaign_response = Table(
+    "campaign_response",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("anchor", Integer, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("occurred_at", Text, nullable=False),
+    Column("times", Integer, nullable=False),
+    Index("ix_campaign_response_anchor", "anchor"),
+)
+
+
 def derived_tables() -> list[Table]:
     """The tables marked ``DERIVED``."""
     return [table for table in metadata.sorted_tables if table.info.get("derived")]

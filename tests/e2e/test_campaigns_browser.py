@@ -47,7 +47,7 @@ def test_a_campaign_from_snapshot_to_report(own_page: Page) -> None:
     expect(own_page.locator("[role=status]").first).to_contain_text("The snapshot is taken")
     expect(own_page.locator("h2").first).to_have_text("3 people on the snapshot")
     with own_page.expect_navigation():
-        own_page.locator("button", has_text="Take out").first.click()
+        own_page.locator("tr", has_text="Erika").locator("button", has_text="Take out").click()
     expect(own_page.locator("button", has_text="Put back")).to_have_count(1)
     with own_page.expect_navigation():
         own_page.click("text=Freeze the snapshot")
@@ -71,3 +71,13 @@ def test_a_campaign_from_snapshot_to_report(own_page: Page) -> None:
     assert download.value.suggested_filename.startswith("kundenbild-campaign-")
     own_page.reload()
     expect(own_page.locator("#report")).to_contain_text("Who bought within the window")
+    report = b"email;type;stamp\nmax.mueller@example.de;click;4102444800\nerika@example.org;click;4102444800\n"
+    own_page.set_input_files("#responses input[type=file]", {"name": "cleverreach.csv", "mimeType": "text/csv",
+                                                               "buffer": report})  # fmt: skip
+    with own_page.expect_navigation():
+        own_page.click("text=Read the report")
+    status = own_page.locator("[role=status]").first
+    expect(status).to_contain_text("New responses: clicked 1.")
+    expect(status).to_contain_text("line 3: taken out of the snapshot: it was not written to")
+    expect(own_page.locator("#report")).to_contain_text("Reached (not bounced)")
+    expect(own_page.locator("#responses")).to_contain_text("Clicked: 1")

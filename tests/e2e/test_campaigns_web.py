@@ -58,6 +58,22 @@ def test_from_a_list_to_a_report(app: Flask, client: FlaskClient) -> None:
     assert {row["greeting"] for row in rows} >= {"Sehr geehrter Herr Dr. Müller,", "Sehr geehrte Frau Schmidt,"}
     report = client.get(campaign).get_data(as_text=True)
     assert "Sent (exported) by marketing" in report and "Who bought within the window" in report
+    assert "What recipients did" in report and "Read the report" in report
+    report_file = b"Email,Timestamp\nerika@example.org,2099-01-01 10:00:00\nnobody@example.org,2099-01-01 10:00:00\n"
+    read = client.post(f"{campaign}/responses", data={"csrf_token": token, "kind": "",
+                                                      "file": (io.BytesIO(report_file), "opens.csv")})  # fmt: skip
+    assert read.status_code == 302 and read.headers["Location"].endswith("#responses")
+    page = client.get(read.headers["Location"]).get_data(as_text=True)
+    assert "The report is read. New responses: opened 1." in page and "1 row skipped." in page
+    assert "line 3: no recipient of this campaign has this email" in page
+    assert "Reached (not bounced)" in page and "Opened: 1" in page
+    empty = client.post(f"{campaign}/responses", data={"csrf_token": token, "kind": ""})
+    assert "Please choose the report file." in client.get(empty.headers["Location"]).get_data(as_text=True)
+    unsaid = client.post(f"{campaign}/responses", data={"csrf_token": token, "kind": "",
+                                                        "file": (io.BytesIO(b"Email\n"), "report.csv")})  # fmt: skip
+    assert "does not say what its rows are" in client.get(unsaid.headers["Location"]).get_data(as_text=True)
+    forged = client.post(f"{campaign}/responses", data={"kind": "", "file": (io.BytesIO(report_file), "opens.csv")})
+    assert forged.status_code == 400
     assert client.get(f"{campaign}?model=linear&window=90").status_code == 200
     wrong = client.get(f"{campaign}?window=0").get_data(as_text=True)
     assert "expected a window of 1 to 365 days" in wrong

@@ -26,7 +26,7 @@ from identity import review_queue
 from identity import store as identity_store
 from identity.resolve import resolve_all
 from identity.store import Link
-from marketing import campaigns, segments
+from marketing import campaigns, responses, segments
 from tests.helpers import write_file
 
 CONTACTS = (
@@ -54,7 +54,12 @@ def person(store: Store, tmp_path: Path) -> tuple[int, list[int]]:
         pair = sorted((records[0], other))
         identity_store.decide(tx, [tuple(pair)], "apart", "test")
         review_queue.add_review(tx, [Link(pair[0], pair[1], "model", 0.7, {})])
-    campaigns.take_snapshot(store, "Alle", segments.EVERYONE, "test")
+    snapshot_id = campaigns.take_snapshot(store, "Alle", segments.EVERYONE, "test", holdout_share=0.0)
+    campaigns.freeze(store, snapshot_id, "test")
+    campaign_id = campaigns.create_campaign(store, "Neu", snapshot_id, "newsletter", "email", "test")
+    campaigns.export(store, campaign_id, "test")
+    opened = responses.import_responses(store, campaign_id, Path("opens.csv"), b"Email\nzora@example.org\n", None, "t")
+    assert opened.recorded == {"opened": 1}
     return zora, records
 
 
