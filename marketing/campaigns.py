@@ -231,9 +231,30 @@ def export(store: Store, campaign_id: int, actor: str) -> tuple[list[dict], Audi
                      "subject": written.subject, "body": written.body, **address})  # fmt: skip
     with store.write() as tx:
         if found.sent_at is None:
-            marketing_store.update_campaign(tx, campaign_id, {"sent_at": now(), "sent_by": actor})
+            _record_sending(tx, found, [row["profile_id"] for row in rows], chosen.holdout, actor, now())
         audit.record(tx, actor, "campaign.exported", "campaign", campaign_id, {"count": len(rows), **chosen.left_out})
     return rows, chosen
+
+
+def mark_sent(store: Store, campaign_id: int, actor: str, at: str) -> Audience:
+    """Mark a campaign sent at ``at`` to its audience as the consent gate lets it through now, without an export
+    (a campaign sent from elsewhere, such as the demo's)."""
+    found = load(store, campaign_id)
+    chosen = audience(store, campaign_id)
+    with store.write() as tx:
+        _record_sending(tx, found, chosen.recipients, chosen.holdout, actor, at)
+    return chosen
+
+
+def _record_sending(tx, found: Campaign, recipients: list[int], holdout: list[int], actor: str, at: str) -> None:
+    """The campaign sent at ``at``, with who it went to (``sent``) and who it is compared with (``held``) kept as
+    they were then: a later withdrawal of consent must not change whom the campaign is measured on."""
+    anchor_of = {member.profile_id: member.anchor for member in marketing_store.members(tx, found.snapshot_id)}
+    moment = interaction_time(at)
+    kept = {(anchor_of[one], "sent"): [moment, 1] for one in recipients if one in anchor_of}
+    kept.update({(anchor_of[one], "held"): [moment, 1] for one in holdout if one in anchor_of})
+    marketing_store.update_campaign(tx, found.id, {"sent_at": at, "sent_by": actor})
+    marketing_store.add_responses(tx, found.id, kept)
 
 
 # What it brought in.
@@ -276,10 +297,11 @@ def report(store: Store, campaign_id: int, model: str = "last_touch", window_day
     if not 1 <= window_days <= 365:
         raise InvalidValue("window", N_("expected a window of 1 to 365 days"))
     found = load(store, campaign_id)
-    groups = audience(store, campaign_id)
     if found.sent_at is None:
+        groups = audience(store, campaign_id)
         return Report(found, model, window_days, len(groups.recipients), len(groups.holdout), 0, 0, 0, 0,
                       None, None, None)  # fmt: skip
+    groups = sent_groups(store, found)
     sent = interaction_time(found.sent_at)
     until = (datetime.fromisoformat(sent) + timedelta(days=window_days)).isoformat()
     with store.read() as tx:
@@ -305,6 +327,15 @@ def report(store: Store, campaign_id: int, model: str = "last_touch", window_day
                   rate, revenue_per_person, roi, responses)  # fmt: skip
 
 
+def sent_groups(store: Store, found: Campaign) -> Audience:
+    """Who a sent campaign went to and its holdout, as they were when it was sent (as the consent gate lets
+    them through now for a campaign sent before Kundenbild kept that)."""
+    with store.read() as tx:
+        sent = marketing_store.profiles_with(tx, found.id, "sent")
+        held = marketing_store.profiles_with(tx, found.id, "held")
+    return Audience(sent, held, {}) if sent or held else audience(store, found.id)
+
+
 def interaction_time(moment: str) -> str:
     """A time as the store keeps it in ``interaction`` (UTC, without a zone), so that the two compare as text."""
     return datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None).isoformat()
@@ -314,9 +345,12 @@ def _touches(tx, recipients: list[int]) -> dict[int, list[tuple[str, int]]]:
     """Each recipient's touches: ``(sent at, campaign)`` of every campaign sent to them, oldest first."""
     wanted, touches = set(recipients), {}
     for campaign_id, snapshot_id, sent_at in marketing_store.sent_campaigns(tx):
-        for member in marketing_store.members(tx, snapshot_id):
-            if member.profile_id in wanted and not member.holdout and member.excluded_at is None:
-                touches.setdefault(member.profile_id, []).append((interaction_time(sent_at), campaign_id))
+        reached = marketing_store.profiles_with(tx, campaign_id, "sent") or [
+            member.profile_id for member in marketing_store.members(tx, snapshot_id)
+            if not member.holdout and member.excluded_at is None
+        ]  # fmt: skip
+        for profile_id in wanted.intersection(reached):
+            touches.setdefault(profile_id, []).append((interaction_time(sent_at), campaign_id))
     return touches
 
 

@@ -6,7 +6,8 @@ with them: the segment of everyone who agreed to the newsletter by email, and tw
 of it with their holdouts, sent in spring and late summer. A share of the recipients answered each with an
 order in the weeks after (the demo's shop export does not know the campaigns, so the orders are imported
 here, as a shop would export them); the holdout bought only what it would have anyway. The report then
-shows an uplift with its interval, as a real one would.
+shows an uplift with its interval, as a real one would, and the mail tool's report says who opened, clicked,
+unsubscribed or bounced.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from cdp.ingest.pipeline import import_data
 from cdp.profiles import unified as profiles
 from cdp.store.database import Store
-from marketing import campaigns, customers, segments
-from marketing import store as marketing_store
+from marketing import campaigns, customers, responses, segments
 
 NEWSLETTER = {"match": "all", "conditions": [
     {"field": "consent", "op": "granted", "value": {"purpose": "newsletter", "channel": "email"}}]}  # fmt: skip
@@ -46,16 +47,40 @@ def add_campaigns(store: Store, after_import, seed: int = 7) -> list[str]:
         campaign_id = campaigns.create_campaign(store, name, snapshot_id, "newsletter", "email", "demo")
         message = {"subject_de": german[0], "body_de": german[1], "subject_en": english[0], "body_en": english[1]}
         campaigns.save_message(store, campaign_id, message, COST, "demo")
-        with store.write() as tx:
-            marketing_store.update_campaign(tx, campaign_id, {"sent_at": sent_at, "sent_by": "demo"})
-        recipients = campaigns.audience(store, campaign_id).recipients
+        recipients = campaigns.mark_sent(store, campaign_id, "demo", sent_at).recipients
         orders = _answers(store, recipients, sent_at, answered, discount, rng, name)
         if orders:
             data = "\n".join(json.dumps(order) for order in orders).encode()
             import_data(store, f"antworten-{campaign_id}.jsonl", data, "webshop", kind="purchases", actor="demo",
                         after_import=after_import)  # fmt: skip
+        report = _report(store, recipients, {order["email"] for order in orders}, sent_at, rng)
+        responses.import_responses(store, campaign_id, Path(f"bericht-{campaign_id}.csv"), report, None, "demo")
         lines.append(f"Campaign {name}: {len(recipients)} recipients, {len(orders)} answered with an order")
     return lines
+
+
+def _report(store: Store, recipients: list[int], buyers: set[str], sent_at: str, rng: random.Random) -> bytes:
+    """The mail tool's report of the campaign, as an event list: about 40 % opened it, whoever bought clicked
+    first, a few others clicked, about one in a hundred unsubscribed and one in fifty bounced."""
+    sent = datetime.fromisoformat(sent_at).replace(tzinfo=None)
+    rows = ["Email,Event,Timestamp"]
+    for person in profiles.load_many(store, recipients):
+        email = person.value("email")
+        if not email:
+            continue
+        opened = sent + timedelta(hours=rng.randint(1, 72))
+        events = []
+        if rng.random() < 0.02:
+            events.append("bounce")
+        elif email in buyers or rng.random() < 0.4:
+            events.append("open")
+            if email in buyers or rng.random() < 0.15:
+                events.append("click")
+            if rng.random() < 0.01:
+                events.append("unsubscribe")
+        rows += [f"{email},{event},{(opened + timedelta(minutes=5 * step)).isoformat(sep=' ')}"
+                 for step, event in enumerate(events)]  # fmt: skip
+    return ("\n".join(rows) + "\n").encode()
 
 
 def _answers(store: Store, recipients: list[int], sent_at: str, share: float, discount: float,

@@ -9,12 +9,13 @@ staff member picks it, or the file's name says it (``opens``, ``clicked``, ``uns
 names the event of each row (``Event``, ``Aktion``). Each row names the recipient by email and may carry the
 time; without one, the response counts from when the campaign was sent.
 
-A row counts only for a recipient of this campaign (a member of its snapshot outside the holdout, not taken
-out). One row per person and kind is kept, with the first time and how many rows the file had, so importing
-the same report again changes nothing. An unsubscribe is also recorded as the withdrawal of consent for the
-campaign's purpose and channel, on every record that holds that email: an objection the mail tool received is
-never lost because the next campaign came from Kundenbild. A bounce changes no consent (the address may work
-again); it only says the message did not arrive.
+A row counts only for a recipient of this campaign: someone it was sent to (kept when it was sent; for a
+campaign sent before that was kept, a member of its snapshot outside the holdout, not taken out). One row per
+person and kind is kept, with the first time and how many rows the file had, so importing the same report
+again changes nothing. An unsubscribe is also recorded as the withdrawal of consent for the campaign's purpose
+and channel, on every record that holds that email: an objection the mail tool received is never lost because
+the next campaign came from Kundenbild. A bounce changes no consent (the address may work again); it only says
+the message did not arrive.
 
 A file whose layout does not fit (no email column, no kind) is refused whole; a row that cannot be used is
 skipped and named by its line.
@@ -158,6 +159,7 @@ def _record(store: Store, campaign_id: int, path: Path, rows: list, skipped: lis
         sent = interaction_time(found.sent_at)
         earliest = (datetime.fromisoformat(sent) - timedelta(days=1)).isoformat()
         members = {member.profile_id: member for member in marketing_store.members(tx, found.snapshot_id)}
+        sent_to = set(marketing_store.profiles_with(tx, campaign_id, "sent"))
         records = repository.records_with_email(tx, list(set(digests.values())))
         profile_of = marketing_store.profiles_of_records(tx, [one for ids in records.values() for one in ids])
         responses: dict[tuple[int, str], list] = {}
@@ -166,8 +168,8 @@ def _record(store: Store, campaign_id: int, path: Path, rows: list, skipped: lis
             holders = records.get(digests[email], [])
             people = [members[profile_of[one]] for one in holders if profile_of.get(one) in members]
             recipient = next((one for one in people if not one.holdout and one.excluded_at is None), None)
-            if recipient is None:
-                skipped.append((line, Message(_not_a_recipient(people))))
+            if recipient is None or (sent_to and recipient.profile_id not in sent_to):
+                skipped.append((line, Message(_not_a_recipient(people, recipient))))
                 continue
             if at is not None and at < earliest:
                 skipped.append((line, Message(N_("before the campaign was sent: is this another campaign's report?"))))
@@ -187,10 +189,12 @@ def _record(store: Store, campaign_id: int, path: Path, rows: list, skipped: lis
     return ResponsesImport(recorded, unchanged, len(fresh), sorted(skipped, key=lambda problem: problem[0] or 0))
 
 
-def _not_a_recipient(members: list) -> str:
+def _not_a_recipient(members: list, recipient) -> str:
     """Why a row names nobody the campaign was written to."""
     if not members:
         return N_("no recipient of this campaign has this email")
+    if recipient is not None:
+        return N_("it was not sent to them (no consent or no address when it was sent)")
     if any(member.excluded_at is None for member in members):
         return N_("in the holdout: it was not written to")
     return N_("taken out of the snapshot: it was not written to")

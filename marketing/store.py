@@ -28,6 +28,9 @@ from cdp.store.schema import (
     source_record,
 )
 
+# Kept in ``campaign_response`` when a campaign is sent: whom it went to, and whom it is compared with.
+SENDING = ("sent", "held")
+
 
 @dataclass(frozen=True)
 class SavedSegment:
@@ -332,10 +335,22 @@ def add_responses(
 
 
 def response_counts(tx: Connection, campaign_id: int) -> dict[str, int]:
-    """How many people responded to a campaign in each way."""
+    """How many people responded to a campaign in each way (not counting who it was sent to or held from)."""
     query = (
         select(campaign_response.c.kind, func.count())
-        .where(campaign_response.c.campaign_id == campaign_id)
+        .where(campaign_response.c.campaign_id == campaign_id, campaign_response.c.kind.not_in(SENDING))
         .group_by(campaign_response.c.kind)
     )
     return {kind: count for kind, count in tx.execute(query)}
+
+
+def profiles_with(tx: Connection, campaign_id: int, kind: str) -> list[int]:
+    """The profiles, as they are now, of the people with a ``kind`` row of a campaign (``sent``, ``opened``, …)."""
+    query = (
+        select(source_record.c.profile_id)
+        .distinct()
+        .join(campaign_response, campaign_response.c.anchor == source_record.c.id)
+        .where(campaign_response.c.campaign_id == campaign_id, campaign_response.c.kind == kind)
+        .order_by(source_record.c.profile_id)
+    )
+    return list(tx.execute(query).scalars())
