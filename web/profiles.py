@@ -22,6 +22,7 @@ from web import consent
 from web.access import allow
 from web.context import actor, is_htmx, region, store, wiring
 
+RESULTS = 20
 blueprint = Blueprint("profiles", __name__)
 
 
@@ -40,10 +41,13 @@ def home():
 def search():
     """The search page, or only its results for htmx."""
     query = request.args.get("q", "").strip()
-    found = profiles.search_for(store(), query, region(), actor()) if len(query) >= 2 else []
-    visible = [profile for profile in found if _may_see(profile)]
+    limit = min(max(request.args.get("limit", RESULTS, type=int), 1), profiles.CANDIDATES)
+    found = profiles.search_for(store(), query, region(), actor(), limit) if len(query) >= 2 else None
+    hits = [hit for hit in found.hits if _may_see(hit.profile)] if found else []
     template = "_results.html" if is_htmx() else "search.html"
-    return render_template(template, query=query, results=visible)
+    return render_template(template, query=query, hits=hits, total=found.total if found else 0,
+                           candidates=profiles.CANDIDATES,
+                           more=min(found.total, profiles.CANDIDATES) > limit if found else False)  # fmt: skip
 
 
 @blueprint.get("/profiles/<int:profile_id>")

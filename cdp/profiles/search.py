@@ -139,6 +139,10 @@ class SearchIndex:
 
     def find(self, connection: Connection, query: str, region: str, limit: int = 20) -> list[int]:
         """Ids of the profiles matching every word of ``query``, lowest first."""
+        return self.find_all(connection, query, region)[:limit]
+
+    def find_all(self, connection: Connection, query: str, region: str) -> list[int]:
+        """Ids of every profile matching every word of ``query``, lowest first."""
         terms = query_terms(query, region)
         if not terms:
             return []
@@ -154,4 +158,4 @@ class SearchIndex:
             matches = ids if matches is None else matches & ids
             if not matches:
                 return []
-        return sorted(matches)[:limit]
+        return sorted(matches)

@@ -19,7 +19,7 @@ from cdp import audit, config, records
 from cdp.clock import now
 from cdp.errors import N_, InvalidValue, NotFound
 from cdp.ingest.fields import CONTACT_FIELDS, IDENTIFIER_FIELDS, normalise_contact
-from cdp.profiles import survivorship
+from cdp.profiles import relevance, survivorship
 from cdp.profiles.salutation import GENDERS, Addressee, gender_from
 from cdp.profiles.search import SearchIndex
 from cdp.staff.roles import SEES_RESTRICTED
@@ -277,18 +277,41 @@ def read_for(store: Store, profile_id: int, actor: str, role: str) -> Profile:
     return found
 
 
-def search(store: Store, query: str, region: str, limit: int = 20) -> list[Profile]:
-    """Profiles matching every word of ``query`` (names, emails, phones, handles)."""
+@dataclass(frozen=True)
+class Found:
+    """A search's best fits, each with what matched (``relevance.Hit``), and how many profiles matched in all;
+    only the first ``CANDIDATES`` of them (by id) are weighed."""
+
+    hits: list[relevance.Hit]
+    total: int
+
+    @property
+    def profiles(self) -> list[Profile]:
+        return [hit.profile for hit in self.hits]
+
+
+CANDIDATES = 200
+
+
+def find(store: Store, query: str, region: str, limit: int = 20) -> Found:
+    """The profiles matching every word of ``query`` (names, emails, phones, handles, customer numbers), the
+    best fit first (``cdp.profiles.relevance``)."""
     with store.read() as connection:
-        ids = SearchIndex(store.personal).find(connection, query, region, limit)
-        return _load_many(store, connection, ids)
+        ids = SearchIndex(store.personal).find_all(connection, query, region)
+        candidates = _load_many(store, connection, ids[:CANDIDATES])
+    return Found(relevance.rank(candidates, query)[:limit], len(ids))
 
 
-def search_for(store: Store, query: str, region: str, actor: str) -> list[Profile]:
-    """``search`` for a person, recorded in the audit log with the number of
-    results (never the query, which is personal data itself)."""
-    found = search(store, query, region)
-    audit.record_soon(store, actor, "profile.search", None, None, {"results": len(found)})
+def search(store: Store, query: str, region: str, limit: int = 20) -> list[Profile]:
+    """``find``'s profiles, the best fit first."""
+    return find(store, query, region, limit).profiles
+
+
+def search_for(store: Store, query: str, region: str, actor: str, limit: int = 20) -> Found:
+    """``find`` a person, recorded in the audit log with the number of results (never the query, which is
+    personal data itself)."""
+    found = find(store, query, region, limit)
+    audit.record_soon(store, actor, "profile.search", None, None, {"results": found.total})
     return found
 
 

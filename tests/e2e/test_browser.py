@@ -121,6 +121,7 @@ def test_search_as_you_type_then_open_the_profile(page: Page) -> None:
     sign_in(page, "sales")
     page.locator("input[name=q]").press_sequentially("muel", delay=30)
     expect(page.locator(".results a", has_text="Max Müller")).to_be_visible()
+    expect(page.locator(".results li", has_text="Max Müller")).to_contain_text("Matched: Last name")
     page.click(".results a:has-text('Max Müller')")
     expect(page.locator("h1")).to_have_text("Max Müller")
     expect(page.locator("q[data-greeting=de]")).to_have_text("Sehr geehrter Herr Dr. Müller,")

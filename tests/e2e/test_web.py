@@ -111,6 +111,17 @@ def test_search_finds_umlaut_spellings_case_and_spacing(client: FlaskClient) -> 
     assert "Alex Muller" in both and "Erika" not in both
 
 
+def test_search_says_why_each_matched_and_offers_more(client: FlaskClient) -> None:
+    sign_in(client, "sales")
+    page = client.get("/profiles?q=muller&limit=1").get_data(as_text=True)
+    assert "2 customers match." in page and "The best 1 are shown." in page
+    assert "Matched: Last name <q>Muller</q>" in page and "Show more results" in page
+    more = client.get("/profiles?q=muller&limit=200").get_data(as_text=True)
+    assert "Alex Muller" in more and "Max Müller" in more and "Show more results" not in more
+    prefix = client.get("/profiles?q=mül").get_data(as_text=True)
+    assert "Matched: Last name <q>Müller</q> (beginning)" in prefix
+
+
 def test_search_page_works_without_javascript(client: FlaskClient) -> None:
     sign_in(client, "sales")
     page = client.get("/profiles?q=schmidt").get_data(as_text=True)

@@ -47,3 +47,38 @@ def test_nothing_in_the_index_is_readable(filled: Store) -> None:
         digests = [bytes(row[0]) for row in connection.exec_driver_sql("SELECT digest FROM search_token")]
     assert digests and all(len(digest) == 8 for digest in digests)
     assert not any(b"jur" in digest or b"mul" in digest for digest in digests)
+
+
+RANKED = (
+    "ID;Vorname;Nachname;Firma;E-Mail\n"
+    "R1;Anna;Schmidt;Müller Bau GmbH;anna.schmidt@example.org\n"
+    "R2;Bernd;Müllermann;;bernd@example.org\n"
+    "R3;Müller;Klein;;mk@example.org\n"
+    "R4;Bernd;Müller;;bm@example.org\n"
+)
+
+
+@pytest.fixture
+def ranked(store: Store, tmp_path: Path) -> Store:
+    import_file(store, write_file(tmp_path, "r.csv", RANKED), "crm")
+    return store
+
+
+def test_the_best_fit_comes_first_and_says_why(ranked: Store) -> None:
+    found = profiles.find(ranked, "Müller", "DE")
+    assert [hit.profile.display_name for hit in found.hits] == [
+        "Bernd Müller", "Bernd Müllermann", "Müller Klein", "Anna Schmidt"]  # fmt: skip
+    why = [[(match.field, match.value, match.whole) for match in hit.matches] for hit in found.hits]
+    assert why == [[("last_name", "Müller", True)], [("last_name", "Müllermann", False)],
+                   [("first_name", "Müller", True)], [("company", "Müller Bau GmbH", True)]]  # fmt: skip
+    assert found.total == 4
+
+
+def test_two_words_weigh_together(ranked: Store) -> None:
+    assert names(ranked, "Bernd Mül") == ["Bernd Müller", "Bernd Müllermann"]
+    assert [hit.matches[0].field for hit in profiles.find(ranked, "bm@example.org", "DE").hits] == ["email"]
+
+
+def test_a_limit_shows_the_best_and_counts_the_rest(ranked: Store) -> None:
+    found = profiles.find(ranked, "Müller", "DE", limit=2)
+    assert len(found.hits) == 2 and found.total == 4
