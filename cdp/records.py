@@ -29,7 +29,16 @@ from cdp.clock import now
 from cdp.profiles.search import SearchIndex
 from cdp.store.database import Store, StoreSpec, bulk_insert, next_id, reopen
 from cdp.store.personal import PersonalData, Place
-from cdp.store.schema import dependents, derived_tables, identifier, interaction, profile, search_token, source_record
+from cdp.store.schema import (
+    dependents,
+    derived_tables,
+    identifier,
+    interaction,
+    profile,
+    purchase_product,
+    search_token,
+    source_record,
+)
 from cdp.store.sql import IDS, for_ids, in_chunks
 
 
@@ -305,6 +314,7 @@ def purge(tx: Connection, record_ids: list[int], held: dict[int, list[int]]) -> 
     )
     if kept:
         tx.execute(update(interaction).where(interaction.c.id.in_(kept)).values(payload=b"", channel=None))
+        tx.execute(delete(purchase_product).where(purchase_product.c.interaction_id.in_(kept)))
     for chunk in in_chunks(record_ids):
         tx.execute(delete(source_record).where(source_record.c.id.in_(chunk), source_record.c.id.not_in(list(held))))
     for record_id in held:

@@ -26,6 +26,7 @@ def command() -> click.Group:
     for group in (consent_cli.consent, consent_cli.dsr, consent_cli.retention_group):
         main.add_command(group)
     main.add_command(marketing_cli.campaign_group)
+    main.add_command(marketing_cli.offers_group)
     main.add_command(web_cli.serve)
     main.add_command(demo_cli.demo)
     return main

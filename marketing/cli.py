@@ -1,4 +1,5 @@
-"""``cdp campaign``: the campaigns from the command line: list them, read a mail tool's report into one.
+"""``cdp campaign`` and ``cdp offers``: list the campaigns, read a mail tool's report into one, and link
+purchases imported before products were kept to their products.
 
 The same core code and the same audit entries as the campaign page.
 """
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cdp import products
 from cdp.cli import messages, opened_store
 from cdp.ingest.pipeline import read_bytes
 from marketing import campaigns, responses
@@ -54,3 +56,17 @@ def campaign_responses(campaign_id: int, file: Path, kind: str | None) -> None:
     click.echo(first.render(gettext))
     for line in rest:
         click.echo("  " + line.render(gettext))
+
+
+@click.group(name="offers")
+def offers_group() -> None:
+    """The next best offer: what customers bought together."""
+
+
+@offers_group.command(name="rebuild")
+def offers_rebuild() -> None:
+    """Link the purchases imported before products were kept to their products, so that they count in what
+    is bought together. Purchases imported since are linked as they come; running it again adds nothing."""
+    with opened_store() as store:
+        purchases, links = products.backfill(store)
+    click.echo(f"Linked {purchases} purchase(s) to their products ({links} link(s)).")

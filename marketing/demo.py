@@ -33,6 +33,7 @@ CAMPAIGNS = (
      ("End of summer sale", "{greeting}\n\nthis week only: summer goods at half price.\n")),
 )  # fmt: skip
 COST = 180.0
+PRODUCT_OF = {"Frühlingsaktion": "Frühjahrsauswahl (Paket)", "Sommerschluss": "Sommer-Eistee (Paket)"}
 
 
 def add_campaigns(store: Store, after_import, seed: int = 7) -> list[str]:
@@ -96,5 +97,5 @@ def _answers(store: Store, recipients: list[int], sent_at: str, share: float, di
         when = sent + timedelta(days=rng.randint(1, 25), hours=rng.randint(0, 12))
         amount = round(rng.uniform(25, 140) * (1 - discount / 100), 2)
         orders.append({"id": f"{name[:4].upper()}-{number + 1:04d}", "email": email, "occurred_at": when.isoformat(),
-                       "amount": f"{amount:.2f}", "currency": "EUR", "product": name})  # fmt: skip
+                       "amount": f"{amount:.2f}", "currency": "EUR", "product": PRODUCT_OF[name]})  # fmt: skip
     return orders

@@ -1,8 +1,9 @@
 """Marketing's SQL: saved segments in versions, the page of a customer list with its figures, snapshots and
 campaigns.
 
-This module owns ``segment``, ``segment_version``, ``snapshot``, ``snapshot_member``, ``campaign`` and
-``campaign_response``;
+This module owns ``segment``, ``segment_version``, ``snapshot``, ``snapshot_member``, ``campaign``,
+``campaign_response``, and reads ``profile_product`` and ``co_purchase`` (kept by the store's triggers, migration 0014)
+with the catalogue ``product``;
 ``profile_rollup`` is kept by the store's triggers (migration 0011) and only read here. Every function takes
 the unit of work its use case opened.
 """
@@ -18,8 +19,11 @@ from cdp.errors import N_, InvalidValue, NotFound
 from cdp.store.schema import (
     campaign,
     campaign_response,
+    co_purchase,
     interaction,
+    product,
     profile,
+    profile_product,
     profile_rollup,
     segment,
     segment_version,
@@ -354,3 +358,40 @@ def profiles_with(tx: Connection, campaign_id: int, kind: str) -> list[int]:
         .order_by(source_record.c.profile_id)
     )
     return list(tx.execute(query).scalars())
+
+
+# Products bought together.
+
+
+def products_of(tx: Connection, profile_id: int) -> list[int]:
+    """The products a profile bought."""
+    query = select(profile_product.c.product_id).where(profile_product.c.profile_id == profile_id)
+    return list(tx.execute(query).scalars())
+
+
+def bought_with(tx: Connection, product_ids: list[int], least: int) -> list[tuple[int, int, int]]:
+    """``(product, other, customers)`` for every other product bought by at least ``least`` of the customers
+    of one of ``product_ids``, that is not among them."""
+    if not product_ids:
+        return []
+    query = select(co_purchase.c.product_id, co_purchase.c.other_id, co_purchase.c.customers).where(
+        co_purchase.c.product_id.in_(product_ids),
+        co_purchase.c.other_id.not_in(product_ids),
+        co_purchase.c.customers >= least,
+    )
+    return [tuple(row) for row in tx.execute(query)]
+
+
+def product_names(tx: Connection, product_ids: list[int]) -> dict[int, str]:
+    query = select(product.c.id, product.c.name).where(product.c.id.in_(product_ids))
+    return dict(tuple(row) for row in tx.execute(query))
+
+
+def buyers(tx: Connection, product_ids: list[int]) -> dict[int, int]:
+    """How many customers bought each of these products."""
+    query = (
+        select(profile_product.c.product_id, func.count())
+        .where(profile_product.c.product_id.in_(product_ids))
+        .group_by(profile_product.c.product_id)
+    )
+    return dict(tuple(row) for row in tx.execute(query))

@@ -17,7 +17,7 @@ from cdp.profiles import unified as profiles
 from cdp.profiles.salutation import greeting
 from cdp.staff.roles import ALL_STAFF
 from identity import corrections, resolve
-from marketing import customers
+from marketing import customers, offers
 from web import consent
 from web.access import allow
 from web.context import actor, is_htmx, region, store, wiring
@@ -65,6 +65,7 @@ def _page(profile: profiles.Profile, page_number: int, error: str | None = None)
     figures = customers.figures_of(store(), profile.id)
     context = {"profile": profile, "page": page, "greetings": _greetings(profile), "links": links, "error": error,
                "history": history, "figures": figures, "activity": customers.activity(figures, date.today()),
+               "offers": offers.next_best(store(), profile.id),
                "networks": [kind for kind, _, _ in profile.identifiers if kind in NETWORKS]}  # fmt: skip
     return render_template("profile.html", **context, **consent.panel(profile.id))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
 
-from cdp import normalise
+from cdp import normalise, products
 from cdp.errors import N_, InvalidValue, Message
 from cdp.ingest import columns, values
 from cdp.profiles.search import SearchIndex
@@ -256,7 +256,7 @@ def write(
     """Insert the interactions not yet stored; ``(created, unchanged)``. Every row has its ``contact``."""
     known = _known_digests(connection, list({row.contact["id"] for row in rows}))
     new_id = next_id(connection, interaction)
-    new_rows = []
+    new_rows, named = [], {}
     for row in rows:
         contact = row.contact
         digest = store.personal.digest(f"interaction:{source}", row.interaction_id)
@@ -280,9 +280,13 @@ def write(
                 "imported_at": stamp,
             }
         )
+        if new_rows[-1]["kind"] == "purchase" and row.details.get("product"):
+            cell = row.details["product"]
+            named[new_id] = products.names("; ".join(map(str, cell)) if isinstance(cell, list) else str(cell))
         new_id += 1
     if new_rows:
         connection.execute(insert(interaction), new_rows)
+        products.link(connection, named)
     return len(new_rows), len(rows) - len(new_rows)
 
 

@@ -125,6 +125,25 @@ interaction = Table(
     Index("ix_interaction_kind_occurred_at", "kind", "occurred_at", "profile_id", "amount_minor"),
 )
 
+# The business's product names, once each (``key`` is the name folded: ``cdp.products.key``), and which
+# purchase names which product (``cdp.products``): not personal data, so that what is bought together can be
+# counted in SQL; a purchase's link goes with the purchase, and with its details under a legal hold.
+product = Table(
+    "product",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("key", Text, nullable=False, unique=True),
+)
+
+purchase_product = Table(
+    "purchase_product",
+    metadata,
+    Column("interaction_id", Integer, ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", Integer, ForeignKey("product.id"), primary_key=True),
+    Index("ix_purchase_product_product_id", "product_id"),
+)
+
 import_run = Table(
     "import_run",
     metadata,
@@ -429,6 +448,27 @@ profile_rollup = Table(
     Index("ix_profile_rollup_revenue_minor", "revenue_minor"),
     Index("ix_profile_rollup_last_purchase_at", "last_purchase_at"),
     Index("ix_profile_rollup_last_activity_at", "last_activity_at"),
+)
+
+# Which products each profile bought (how many of its purchases name each), and for every two products how
+# many customers bought both: kept by triggers on ``purchase_product`` and ``interaction`` (migration 0014), so
+# that imports, joins, splits, erasure and retention keep them right, for ``marketing.offers``.
+profile_product = Table(
+    "profile_product",
+    metadata,
+    Column("profile_id", Integer, primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+    Column("purchases", Integer, nullable=False),
+    Index("ix_profile_product_product_id", "product_id"),
+)
+
+co_purchase = Table(
+    "co_purchase",
+    metadata,
+    Column("product_id", Integer, primary_key=True),
+    Column("other_id", Integer, primary_key=True),
+    Column("customers", Integer, nullable=False),
+    Index("ix_co_purchase_other_id", "other_id"),
 )
 
 # Segments: a definition (a JSON tree of groups and conditions, ``marketing.segments``) kept in versions,

@@ -125,6 +125,7 @@ def test_search_as_you_type_then_open_the_profile(page: Page) -> None:
     page.click(".results a:has-text('Max Müller')")
     expect(page.locator("h1")).to_have_text("Max Müller")
     expect(page.locator("q[data-greeting=de]")).to_have_text("Sehr geehrter Herr Dr. Müller,")
+    expect(page.locator("#offers")).to_contain_text("Nothing to offer yet")
 
 
 def test_changing_du_sie_updates_the_greeting_without_a_reload(own_page: Page, own_server: dict) -> None:

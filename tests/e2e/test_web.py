@@ -11,15 +11,17 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cdp.ingest.pipeline import import_data
 from cdp.profiles import unified as profiles
 from cdp.records import Record, records
 from cdp.staff.accounts import disable_user
 from cdp.staff.tokens import create_token
 from identity import review_queue
 from identity import store as identity_store
-from identity.resolve import profile_of_record
+from identity.resolve import profile_of_record, resolve_new
 from kundenbild.bootstrap import app as create_app
 from tests.e2e.conftest import PASSWORD, csrf_token, profile_id, sign_in
+from tests.integration.test_offers import CONTACTS, ORDERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,6 +122,18 @@ def test_search_says_why_each_matched_and_offers_more(client: FlaskClient) -> No
     assert "Alex Muller" in more and "Max Müller" in more and "Show more results" not in more
     prefix = client.get("/profiles?q=mül").get_data(as_text=True)
     assert "Matched: Last name <q>Müller</q> (beginning)" in prefix
+
+
+def test_the_profile_offers_what_customers_bought_together(app: Flask, client: FlaskClient) -> None:
+    shop = app.extensions["cdp_store"]
+    import_data(shop, "kunden.csv", CONTACTS.encode(), "laden", after_import=resolve_new)
+    import_data(shop, "orders.csv", ORDERS.encode(), "laden", kind="purchases", after_import=resolve_new)
+    sign_in(client, "sales")
+    page = client.get(f"/profiles/{profile_id(app, 'p4@example.org')}").get_data(as_text=True)
+    assert "Next best offer" in page and "<strong>Tasse</strong>" in page and "<strong>Kanne</strong>" in page
+    assert "2 of the 4 customers who bought Tee also bought it." in page
+    alone = client.get(f"/profiles/{profile_id(app, 'erika')}").get_data(as_text=True)
+    assert "Nothing to offer yet" in alone
 
 
 def test_search_page_works_without_javascript(client: FlaskClient) -> None:

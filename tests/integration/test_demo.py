@@ -18,7 +18,7 @@ from demo.exports import encode
 from demo.loader import Demo, build_demo, generate
 from demo.words import CONTACT_SOURCES
 from kundenbild import bootstrap
-from marketing import campaigns
+from marketing import campaigns, offers
 
 PEOPLE, SEED = 80, 7
 
@@ -143,3 +143,14 @@ def test_the_demo_holds_two_past_campaigns_with_a_report(store: Store) -> None:
     spring = campaigns.report(store, campaigns.every(store)[-1].id)
     assert spring.campaign.name == "Frühlingsaktion" and spring.recipients > 0 and spring.holdout >= 0
     assert spring.buyers_treated > 0 and spring.attributed_orders > 0
+    assert spring.responses.get("opened", 0) > 0 and spring.responses.get("clicked", 0) > 0
+    assert spring.reached <= spring.recipients
+
+
+def test_the_demo_shop_has_products_bought_together(store: Store) -> None:
+    build_demo(store, people=300, seed=SEED, import_consent=bootstrap.wiring().import_consent)
+    with store.read() as tx:
+        products = tx.exec_driver_sql("SELECT count(*) FROM product").scalar_one()
+        buyer = tx.exec_driver_sql("SELECT profile_id FROM profile_product LIMIT 1").scalar_one()
+    assert products > 5
+    assert offers.next_best(store, buyer), "a customer of the demo shop is offered something"
