@@ -1,15 +1,18 @@
 """Segments, the customer list and the consent-gated export at scale, timed on an encrypted store.
 
 Builds a store of ``--profiles`` customers through the real import (a shop's contacts, one to five orders for
-most of them over two years, newsletter consent for about half, some withdrawn), then times, each several
-times (the median and the slowest are printed; timings are reported, never asserted):
+most of them over two years, each naming one to three of 200 products, newsletter consent for about half, some
+withdrawn), then times, each several times (the median and the slowest are printed; timings are reported,
+never asserted):
 
 * the count of a segment of three conditions, one on purchase history: two orders or more, a purchase in the
   last 365 days of at least 20 €, newsletter consent by email (``marketing.customers.count``);
 * the same count the naive way, as a peer on the same store: a correlated ``EXISTS`` over ``interaction`` per
   profile instead of the rollup and one grouped ``IN`` (what a hand-written query or an ORM filter does);
 * a page of the customer list of that segment, sorted by revenue (``customer_page``, decrypting the page);
-* the audience export of the whole store through the consent gate (``consent.segments.contacts``).
+* the audience export of the whole store through the consent gate (``consent.segments.contacts``);
+* the next best offer of a customer from the counts the triggers keep (``marketing.offers``), and as a peer the
+  same counted from the purchases' links at the time of asking (one self-join, what a report query would do).
 
     .venv/bin/python bench/segments_speed.py --profiles 100000
 """
@@ -35,11 +38,11 @@ from cdp.config import Paths
 from cdp.ingest.pipeline import import_data
 from cdp.store.database import Store, create_store
 from cdp.store.keys import MasterKey
-from cdp.store.schema import interaction, profile
+from cdp.store.schema import interaction, profile, profile_product, purchase_product
 from consent import repository
 from consent import segments as exports
 from kundenbild import bootstrap
-from marketing import customers, segments
+from marketing import customers, offers, segments
 
 SEGMENT = {"match": "all", "conditions": [
     {"field": "orders", "op": "at_least", "value": 2},
@@ -59,12 +62,21 @@ def build(store: Store, profiles: int, seed: int) -> None:
         for order in range(rng.choice((0, 1, 1, 2, 3, 5))):
             day = TODAY - timedelta(days=rng.randrange(730))
             orders.append({"id": f"B{number}-{order}", "contact_id": f"K{number}", "occurred_at": day.isoformat(),
-                           "amount": f"{rng.randint(5, 200)}.{rng.randrange(100):02d}", "currency": "EUR"})  # fmt: skip
+                           "amount": f"{rng.randint(5, 200)}.{rng.randrange(100):02d}", "currency": "EUR",
+                           "product": _basket(rng, number)})  # fmt: skip
         if rng.random() < 0.5:
             opt_ins.append(f"{email};{'angemeldet' if rng.random() < 0.9 else 'abgemeldet'};01.03.2025")
     import_data(store, "kunden.jsonl", _jsonl(contacts), "shop", processes=True)
     import_data(store, "bestellungen.jsonl", _jsonl(orders), "shop", kind="purchases", processes=True)
     bootstrap.import_consent(store, Path("newsletter.csv"), "\n".join(opt_ins).encode(), "newsletter", "email", "b")
+
+
+def _basket(rng: random.Random, number: int) -> str:
+    """One to three products of a shop of 200, mostly from the customer's favourite of 20 ranges of 10."""
+    favourite = number % 20
+    picks = {rng.randrange(200) if rng.random() < 0.3 else favourite * 10 + rng.randrange(10)
+             for _ in range(rng.randint(1, 3))}  # fmt: skip
+    return "; ".join(f"Produkt {pick:03d}" for pick in sorted(picks))
 
 
 def _jsonl(rows: list[dict]) -> bytes:
@@ -94,6 +106,32 @@ def naive_count(store: Store) -> int:
         return tx.execute(query).scalar_one()
 
 
+def naive_offers(store: Store, profile_id: int) -> list[tuple[int, int]]:
+    """The next best offer counted at the time of asking (peer): the other products of every customer who
+    bought one of this person's products, by customers, from the purchases' links."""
+    mine = (
+        select(purchase_product.c.product_id)
+        .join(interaction, interaction.c.id == purchase_product.c.interaction_id)
+        .where(interaction.c.profile_id == profile_id)
+    )
+    theirs = interaction.alias("theirs")
+    others = purchase_product.alias("others")
+    query = (
+        select(others.c.product_id, func.count(theirs.c.profile_id.distinct()).label("customers"))
+        .select_from(purchase_product)
+        .join(interaction, interaction.c.id == purchase_product.c.interaction_id)
+        .join(theirs, theirs.c.profile_id == interaction.c.profile_id)
+        .join(others, others.c.interaction_id == theirs.c.id)
+        .where(purchase_product.c.product_id.in_(mine), others.c.product_id.not_in(mine),
+               interaction.c.profile_id != profile_id)
+        .group_by(others.c.product_id)
+        .order_by(func.count(theirs.c.profile_id.distinct()).desc())
+        .limit(3)
+    )  # fmt: skip
+    with store.read() as tx:
+        return [tuple(row) for row in tx.execute(query)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profiles", type=int, default=100_000)
@@ -117,6 +155,11 @@ def main() -> None:
         export_median, export_max, (rows, _audience) = timed(
             lambda: exports.contacts(store, "newsletter", "email", "bench"), 3
         )
+        with store.read() as tx:
+            buyers = list(tx.execute(select(profile_product.c.profile_id).distinct().limit(50)).scalars())
+        sample = iter(buyers * args.repeat)
+        offers_median, offers_max, offered = timed(lambda: offers.next_best(store, next(sample)), len(buyers))
+        naive_offers_median, naive_offers_max, _ = timed(lambda: naive_offers(store, next(sample)), 5)
         store.close()
     print(f"Segments on {args.profiles:,} profiles (store built in {built:.0f} s); median / slowest of the runs")
     print(f"{'what':<58}{'median ms':>11}{'slowest ms':>12}")
@@ -126,6 +169,8 @@ def main() -> None:
         ("customer list, first page of 25, sorted by revenue", page_median, page_max),
         ("customer list, page 200", deep_median, deep_max),
         (f"audience export through the consent gate: {len(rows):,} rows", export_median, export_max),
+        (f"next best offer of one customer (co_purchase): {len(offered)} offers", offers_median, offers_max),
+        ("the same counted at the time of asking (peer)", naive_offers_median, naive_offers_max),
     ]
     for label, median, slowest in lines:
         print(f"{label:<58}{median:>11.1f}{slowest:>12.1f}")
