@@ -33,9 +33,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 
+from cdp import products
 from cdp.errors import N_, InvalidValue
 from cdp.ingest.fields import IDENTIFIER_FIELDS
-from cdp.store.schema import identifier, interaction, profile, profile_rollup, source_record
+from cdp.store.schema import identifier, interaction, profile, profile_rollup, purchase_product, source_record
+from cdp.store.schema import product as product_table
 
 MAX_DEPTH = 6
 MAX_CONDITIONS = 60
@@ -272,8 +274,9 @@ def _consent(kind: Field, op: str, value: Any, path: str) -> dict:
 
 def _history(kind: Field, op: str, value: Any, path: str) -> dict:
     """``{"count": n}`` with any of ``from``/``until`` (dates), ``within_days``, ``amount_at_least`` (a single
-    purchase's amount) and, for interactions, ``kind``."""
-    allowed = {"count", "from", "until", "within_days", "amount_at_least"} | ({"kind"} if kind.choices else set())
+    purchase's amount), for purchases ``product`` (a name: purchases naming it, in any spelling
+    ``cdp.products.key`` folds together) and for interactions ``kind``."""
+    allowed = {"count", "from", "until", "within_days", "amount_at_least"} | ({"kind"} if kind.choices else {"product"})
     if not isinstance(value, dict) or "count" not in value or set(value) - allowed:
         keys = ", ".join(sorted(allowed - {"count"}))
         raise InvalidDefinition(path, N_("expected count and any of {keys}"), keys=keys)
@@ -287,6 +290,11 @@ def _history(kind: Field, op: str, value: Any, path: str) -> dict:
         checked["amount_at_least"] = _number(value["amount_at_least"], _at(path, "amount_at_least"))
     if kind.choices:
         checked["kind"] = _choice(kind, value.get("kind"), _at(path, "kind"))
+    if "product" in value:
+        name = value["product"]
+        if not isinstance(name, str) or not products.key(name) or len(name) > products.MAX_NAME:
+            raise InvalidDefinition(_at(path, "product"), N_("expected the name of a product"))
+        checked["product"] = " ".join(name.split())
     return checked
 
 
@@ -439,6 +447,11 @@ def _history_condition(item: Condition, context: Context) -> ColumnElement[bool]
         where.append(interaction.c.occurred_at >= _after(value["within_days"], context))
     if "amount_at_least" in value:
         where.append(interaction.c.amount_minor >= value["amount_at_least"] * 100)
+    if "product" in value:
+        naming = select(purchase_product.c.interaction_id).join(product_table).where(
+            product_table.c.key == products.key(value["product"])
+        )
+        where.append(interaction.c.id.in_(naming))
     counted = select(interaction.c.profile_id).where(*where).group_by(interaction.c.profile_id)
     if item.op == "count_at_least":
         if value["count"] <= 0:

@@ -51,7 +51,7 @@ OP_LABELS = {
     "count_at_least": _l("at least … times"), "count_at_most": _l("at most … times"), "not_in": _l("not in"),
 }  # fmt: skip
 DATE_OPS_WITH_DAYS = ("within_days", "more_than_days_ago")
-HISTORY_KEYS = ("count", "from", "until", "within_days", "amount_at_least", "kind")
+HISTORY_KEYS = ("count", "from", "until", "within_days", "amount_at_least", "product", "kind")
 _PATH = re.compile(r"^(\d{1,2})(?:\.(\d{1,2}))?$")
 
 

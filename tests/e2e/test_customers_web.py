@@ -150,3 +150,13 @@ def test_why_says_which_conditions_hold(app: Flask, client: FlaskClient) -> None
     max_ = profile_id(app, "Max")
     page = client.get(f"/customers/why/{max_}", query_string={"definition": ORDERS_AT_LEAST_2}).get_data(as_text=True)
     assert "This customer is in the list." in page
+
+
+def test_the_builder_counts_buyers_of_a_product(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "marketing")
+    form = {"csrf_token": csrf_token(client, "/customers"), "match": "all", "0.field": "purchases",
+            "0.op": "count_at_least", "0.count": "1", "0.product": "tee nr. 7"}  # fmt: skip
+    counted = client.post("/customers/builder", data=form, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "1 customer matches." in counted and 'name="0.product" value="tee nr. 7"' in counted
+    nobody = client.post("/customers/builder", data={**form, "0.product": "Kaffee"}, headers={"HX-Request": "true"})
+    assert "0 customers match." in nobody.get_data(as_text=True)

@@ -141,6 +141,25 @@ def test_purchase_history_in_a_period_of_berlin_days(store: Store, shop: dict[st
     assert selected(store, never) == set()
 
 
+def test_purchases_of_a_product_in_any_spelling(store: Store, shop: dict[str, int]) -> None:
+    orders = ("Bestellnummer,Kundennummer,Bestelldatum,Betrag,Artikel\n"
+              'B7,K3,2026-06-01T10:00:00Z,"12,00","Grüner Tee; Tasse"\n'
+              'B8,K4,2026-06-08T10:00:00Z,"8,00","2× Gruener Tee"\n')  # fmt: skip
+    import_data(store, "tee.csv", orders.encode(), "webshop", kind="purchases")
+    tea = {"count": 1, "product": "grüner  TEE"}
+    assert selected(store, where("purchases", "count_at_least", tea)) == {shop["K3"], shop["K4"]}
+    assert selected(store, where("purchases", "count_at_least", {**tea, "within_days": 5})) == {shop["K4"]}
+    assert selected(store, where("purchases", "count_at_most", {"count": 0, "product": "Tasse"})) == {
+        shop["K1"], shop["K2"], shop["K4"]}  # fmt: skip
+    for wrong, path in (({"count": 1, "product": " "}, "conditions[0].value.product"),
+                        ({"count": 1, "product": 7}, "conditions[0].value.product")):  # fmt: skip
+        with pytest.raises(InvalidDefinition) as refused:
+            segments.parse(where("purchases", "count_at_least", wrong))
+        assert refused.value.field == path
+    with pytest.raises(InvalidDefinition):
+        segments.parse(where("interactions_of_kind", "count_at_least", {"count": 1, "kind": "ticket", "product": "Tee"}))
+
+
 def test_choices_identifiers_and_sources(store: Store, shop: dict[str, int]) -> None:
     profiles.set_salutation(store, shop["K3"], "sales", address_form="du", title=None, gender=None, language="en")
     assert selected(store, where("address_form", "is", "du")) == {shop["K3"]}
