@@ -156,8 +156,9 @@ def test_purchases_of_a_product_in_any_spelling(store: Store, shop: dict[str, in
         with pytest.raises(InvalidDefinition) as refused:
             segments.parse(where("purchases", "count_at_least", wrong))
         assert refused.value.field == path
+    tickets_of_tea = {"count": 1, "kind": "ticket", "product": "Tee"}
     with pytest.raises(InvalidDefinition):
-        segments.parse(where("interactions_of_kind", "count_at_least", {"count": 1, "kind": "ticket", "product": "Tee"}))
+        segments.parse(where("interactions_of_kind", "count_at_least", tickets_of_tea))
 
 
 def test_choices_identifiers_and_sources(store: Store, shop: dict[str, int]) -> None:
