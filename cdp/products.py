@@ -5,7 +5,8 @@ business's own catalogue, not personal data, so they are kept once each in ``pro
 linked to its products in ``purchase_product``. That is what lets marketing count in SQL which products are
 bought together (``marketing.offers``) without opening anyone's purchases. An erasure deletes the purchases
 and with them their links; a purchase kept under a legal hold loses its details and its links
-(``cdp.records.purge``).
+(``cdp.records.purge``); a name no purchase links to any more leaves the catalogue (a trigger, migration
+0014), so that a product made for one person goes with their erasure.
 
 Exports name several products in one cell: Shopify's line items as the import joins them (``A; B``),
 WooCommerce's ``2× A, 1× B``. ``names`` splits such a cell into the names, without the quantities.

@@ -8,7 +8,9 @@ the customers who bought both. Triggers keep both:
 - a purchase deleted (erasure, retention) takes from its profile's counts before its links go with it;
 - a purchase moved to another profile (a join or a split) takes from the old profile and adds to the new;
 - a profile's first purchase of a product pairs that product with each other product the profile has
-  bought (``co_purchase`` + 1 both ways); its last purchase of it gone, the pairs are taken back (- 1).
+  bought (``co_purchase`` + 1 both ways); its last purchase of it gone, the pairs are taken back (- 1);
+- a product no purchase names any more leaves the catalogue: a name made for one person ("Tasse mit
+  Gravur Anna") goes with that person's erasure.
 
 Purchases stored before this revision have no links yet: ``cdp offers rebuild`` opens them and adds them.
 
@@ -55,6 +57,8 @@ END""",
     "purchase_product_delete": f"""
 CREATE TRIGGER purchase_product_delete AFTER DELETE ON purchase_product
 BEGIN{_take(PROFILE_OF.format("OLD.interaction_id"), "SELECT OLD.product_id")}
+    DELETE FROM product WHERE id = OLD.product_id
+      AND NOT EXISTS (SELECT 1 FROM purchase_product WHERE product_id = OLD.product_id);
 END""",
     "interaction_products_delete": f"""
 CREATE TRIGGER interaction_products_delete BEFORE DELETE ON interaction

@@ -92,6 +92,9 @@ def test_counts_follow_joins_splits_erasure_and_legal_holds(store: Store, people
     kept, _ = counted(store)
     assert not any(profile_id == people["P3"] for profile_id, _ in kept), "a held purchase keeps no product"
     assert offers.next_best(store, people["P4"]) == [], "Tee and Tasse now share one customer only"
+    erasure.erase_profile(store, people["P5"], "dpo", keep_purchases_since=None)
+    with store.read() as tx:
+        assert sorted(tx.execute(select(product.c.name)).scalars()) == ["Tasse", "Tee"], "no name outlives its buyers"
 
 
 def test_purchases_stored_before_products_were_kept_are_linked_once(store: Store, people) -> None:
