@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from cdp import audit_view, config, logs, records
+from cdp import audit_view, config, logs, products, records
 from cdp.errors import (
     N_,
     AuditBroken,
@@ -169,6 +169,13 @@ def migrate_command() -> None:
     after = migrate.current(engine)
     engine.dispose()
     click.echo(f"Schema at {after} (was {before})." if before != after else f"Schema already at {after}.")
+    with opened_store() as store:
+        if records.search_index_outdated(store):
+            terms = records.rebuild_search_terms(store)
+            click.echo(f"Search index rebuilt for this version: {terms:,} terms (cities and postcodes now count).")
+        purchases, links = products.backfill(store)
+        if purchases:
+            click.echo(f"Linked {purchases} earlier purchase(s) to their products ({links} link(s)).")
 
 
 def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from cdp.profiles.search import SearchIndex
 from cdp.store.database import Store, StoreSpec, bulk_insert, next_id, reopen
 from cdp.store.personal import PersonalData, Place
 from cdp.store.schema import (
+    SEARCH_INDEX_VERSION,
     dependents,
     derived_tables,
     identifier,
@@ -284,7 +285,8 @@ def replace_content(
 
 
 def rebuild_search_terms(store: Store) -> int:
-    """Write the whole search index anew from the source records (after a restore); returns its rows."""
+    """Write the whole search index anew from the source records (after a restore, or by ``cdp migrate`` when
+    it is outdated); returns its rows."""
     index = SearchIndex(store.personal)
     with store.read() as tx:
         found = records(tx, store.personal).values()
@@ -292,7 +294,14 @@ def rebuild_search_terms(store: Store) -> int:
     with store.write(bulk=True) as tx:
         tx.execute(delete(search_token))
         bulk_insert(tx, search_token, [{"digest": digest, "source_record_id": record} for digest, record in rows])
+    store.set_meta("search_index", SEARCH_INDEX_VERSION)
     return len(rows)
+
+
+def search_index_outdated(store: Store) -> bool:
+    """Whether the search index was written by an earlier version (``SEARCH_INDEX_VERSION``) and must be
+    rebuilt."""
+    return store.meta("search_index") != SEARCH_INDEX_VERSION
 
 
 def purge(tx: Connection, record_ids: list[int], held: dict[int, list[int]]) -> tuple[int, bool]:

@@ -66,7 +66,7 @@ def take_snapshot(
         raise InvalidValue("holdout_share", N_("expected a share of the holdout from 0 to 50 %"))
     draw = random.Random(secrets.token_bytes(16))
     with store.write() as tx:
-        ids = marketing_store.member_ids(tx, members(group, context(tx)))
+        ids = marketing_store.member_ids(tx, members(group, context(store, tx)))
         anchored = marketing_store.anchors(tx, ids)
         chosen = [(anchored[profile_id], draw.random() < holdout_share) for profile_id in ids]
         values = {"name": name, "segment_id": segment[0] if segment else None,

@@ -50,22 +50,23 @@ class CustomerPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def context(tx: Connection) -> segments.Context:
+def context(store: Store, tx: Connection) -> segments.Context:
     """How definitions compile in this installation: its time zone and today there, the consent ledger's
-    latest actions, and the newest definitions of saved segments (read in ``tx``)."""
+    latest actions, the newest definitions of saved segments (read in ``tx``) and the search index's hash."""
     zone = config.timezone()
     return segments.Context(
         zone=zone,
         today=datetime.now(zone).date(),
         consent_profiles=repository.consent_profiles,
         definition_of=lambda segment_id: segments.loads(marketing_store.saved_segment(tx, segment_id).definition),
+        term_digest=store.personal.search_digest,
     )
 
 
 def count(store: Store, group: Group, with_restricted: bool) -> int:
     """How many profiles ``group`` selects (for the live count of the segment builder)."""
     with store.read() as tx:
-        return marketing_store.count(tx, segments.members(group, context(tx), with_restricted))
+        return marketing_store.count(tx, segments.members(group, context(store, tx), with_restricted))
 
 
 def customer_page(
@@ -83,7 +84,7 @@ def customer_page(
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     sort = sort if sort in marketing_store.SORTS else "last_activity"
     with store.read() as tx:
-        members = segments.members(group, context(tx), with_restricted)
+        members = segments.members(group, context(store, tx), with_restricted)
         total = marketing_store.count(tx, members)
         number = max(1, min(number, -(-total // per_page) or 1))
         ids = marketing_store.page_ids(tx, members, sort, descending, per_page, (number - 1) * per_page)
@@ -129,7 +130,7 @@ def explain(store: Store, group: Group, profile_id: int) -> Explained:
     """Whether ``group`` selects the profile, and which of its conditions hold for it, each asked of the store
     on its own (``segments.condition`` of a one-condition group)."""
     with store.read() as tx:
-        found = context(tx)
+        found = context(store, tx)
         return _explain(tx, group, found, profile_id)
 
 
@@ -169,7 +170,7 @@ def save_segment(store: Store, name: str, group: Group, actor: str, segment_id: 
         else:
             marketing_store.saved_segment(tx, segment_id)
             version = marketing_store.add_version(tx, segment_id, text, actor)
-        segments.members(segments.Group("all", (segments.Condition("segment", "in", segment_id),)), context(tx))
+        segments.members(segments.Group("all", (segments.Condition("segment", "in", segment_id),)), context(store, tx))
         audit.record(tx, actor, "segment.saved", "segment", segment_id, {"version": version})
     return segment_id
 
@@ -178,7 +179,7 @@ def audience_ids(store: Store, group: Group) -> list[int]:
     """Every profile ``group`` selects, restricted ones included: what goes to the consent gate
     (``consent.ledger.audience``), which leaves the restricted out and counts them."""
     with store.read() as tx:
-        return marketing_store.member_ids(tx, segments.members(group, context(tx), with_restricted=True))
+        return marketing_store.member_ids(tx, segments.members(group, context(store, tx), with_restricted=True))
 
 
 def audience(store: Store, group: Group, purpose: str, channel: str) -> ledger.Audience:

@@ -36,7 +36,16 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from cdp import products
 from cdp.errors import N_, InvalidValue
 from cdp.ingest.fields import IDENTIFIER_FIELDS
-from cdp.store.schema import identifier, interaction, profile, profile_rollup, purchase_product, source_record
+from cdp.profiles.search import place_key
+from cdp.store.schema import (
+    identifier,
+    interaction,
+    profile,
+    profile_rollup,
+    purchase_product,
+    search_token,
+    source_record,
+)
 from cdp.store.schema import product as product_table
 
 MAX_DEPTH = 6
@@ -64,9 +73,10 @@ PRESENCE_OPS = ("has", "has_not")
 CONSENT_OPS = ("granted", "not_granted", "withdrawn")
 HISTORY_OPS = ("count_at_least", "count_at_most")
 MEMBER_OPS = ("in", "not_in")
+PLACE_OPS = ("is", "is_not")
 OPERATORS = {"number": NUMBER_OPS, "money": NUMBER_OPS, "date": DATE_OPS, "choice": CHOICE_OPS,
              "presence": PRESENCE_OPS, "consent": CONSENT_OPS, "history": HISTORY_OPS,
-             "segment": MEMBER_OPS}  # fmt: skip
+             "segment": MEMBER_OPS, "place": PLACE_OPS}  # fmt: skip
 NO_VALUE = ("empty", "set")
 
 
@@ -95,6 +105,8 @@ FIELDS: dict[str, Field] = {
     "purchases": Field("history"),
     "interactions_of_kind": Field("history", KINDS),
     "segment": Field("segment"),
+    "city": Field("place"),
+    "postcode": Field("place"),
 }
 
 
@@ -272,6 +284,25 @@ def _consent(kind: Field, op: str, value: Any, path: str) -> dict:
     return {"purpose": value["purpose"], "channel": value["channel"]}
 
 
+def _places(kind: Field, op: str, value: Any, path: str) -> list[str]:
+    """One or more cities, or postcodes and their beginnings (``80331``, ``10`` for 10000 to 10999)."""
+    listed = value if isinstance(value, list) else [value]
+    if not listed or len(listed) > 100:
+        raise InvalidDefinition(path, N_("expected one to a hundred places"))
+    checked = []
+    for index, item in enumerate(listed):
+        where = f"{path}[{index}]" if isinstance(value, list) else path
+        if kind is FIELDS["postcode"]:
+            if not isinstance(item, str) or not item.strip().isdigit() or len(item.strip()) > 5:
+                raise InvalidDefinition(where, N_("expected a postcode or its first digits"))
+            checked.append(item.strip())
+        else:
+            if not isinstance(item, str) or not place_key(item) or len(item) > 100:
+                raise InvalidDefinition(where, N_("expected the name of a city"))
+            checked.append(" ".join(item.split()))
+    return sorted(set(checked))
+
+
 def _history(kind: Field, op: str, value: Any, path: str) -> dict:
     """``{"count": n}`` with any of ``from``/``until`` (dates), ``within_days``, ``amount_at_least`` (a single
     purchase's amount), for purchases ``product`` (a name: purchases naming it, in any spelling
@@ -306,7 +337,7 @@ def _segment(kind: Field, op: str, value: Any, path: str) -> int:
 
 VALUE_CHECKS: dict[str, Callable[[Field, str, Any, str], Any]] = {
     "number": _numbers, "money": _numbers, "date": _dates, "choice": _choices, "presence": _choices,
-    "consent": _consent, "history": _history, "segment": _segment,
+    "consent": _consent, "history": _history, "segment": _segment, "place": _places,
 }  # fmt: skip
 
 
@@ -316,13 +347,14 @@ VALUE_CHECKS: dict[str, Callable[[Field, str, Any, str], Any]] = {
 @dataclass
 class Context:
     """What compiling needs besides the tree: the business's time zone and today there, how to find the
-    profiles whose consent stands (``consent.repository.consent_profiles``, handed in), and the definitions
-    of other segments, for membership."""
+    profiles whose consent stands (``consent.repository.consent_profiles``, handed in), the definitions
+    of other segments, for membership, and the search index's keyed hash, for location conditions."""
 
     zone: ZoneInfo
     today: date
     consent_profiles: Callable[[str, str, str], Any]
     definition_of: Callable[[int], Group]
+    term_digest: Callable[[str], bytes] | None = None  # the search index's keyed hash, for location conditions
     _compiling: list[int] = field(default_factory=list)
 
 
@@ -425,6 +457,21 @@ def _is(column, value: str | list[str]) -> ColumnElement[bool]:
     return column.in_(value) if isinstance(value, list) else column == value
 
 
+def _place_condition(item: Condition, context: Context) -> ColumnElement[bool]:
+    """Profiles with a record in one of the cities, or with a postcode beginning so: the index's keyed hashes
+    of whole cities and postcode beginnings (``cdp.profiles.search``), never the place in plain text."""
+    if context.term_digest is None:
+        raise InvalidDefinition("", N_("location conditions need the store's search index"))
+    prefix = "c:" if item.field == "city" else "p:"
+    terms = [prefix + (place_key(value) if item.field == "city" else value) for value in item.value]
+    holders = (
+        select(source_record.c.profile_id)
+        .join(search_token, search_token.c.source_record_id == source_record.c.id)
+        .where(search_token.c.digest.in_([context.term_digest(term) for term in terms]))
+    )
+    return profile.c.id.in_(holders) if item.op == "is" else profile.c.id.not_in(holders)
+
+
 def _consent_condition(item: Condition, context: Context) -> ColumnElement[bool]:
     purpose, channel = item.value["purpose"], item.value["channel"]
     if item.op == "not_granted":
@@ -478,5 +525,6 @@ def _segment_condition(item: Condition, context: Context) -> ColumnElement[bool]
 COMPILERS: dict[str, Callable[[Condition, Context], ColumnElement[bool]]] = {
     "number": _number_condition, "money": _number_condition, "date": _date_condition,
     "choice": _choice_condition, "presence": _presence_condition, "consent": _consent_condition,
+    "place": _place_condition,
     "history": _history_condition, "segment": _segment_condition,
 }  # fmt: skip

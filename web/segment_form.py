@@ -40,6 +40,8 @@ FIELD_LABELS = {
     "purchases": _l("Purchases in a period"),
     "interactions_of_kind": _l("Messages, posts or tickets in a period"),
     "segment": _l("Another segment"),
+    "city": _l("City"),
+    "postcode": _l("Postcode (or its first digits)"),
 }
 OP_LABELS = {
     "equals": _l("is"), "not_equals": _l("is not"), "at_least": _l("at least"), "at_most": _l("at most"),
@@ -144,8 +146,12 @@ def _segment(form: Mapping[str, str], row: str, op: str) -> Any:
     return _number(form.get(f"{row}.value", ""))
 
 
+def _places(form: Mapping[str, str], row: str, op: str) -> list[str]:
+    return [part.strip() for part in form.get(f"{row}.value", "").split(",") if part.strip()]
+
+
 VALUES = {"number": _numbers, "money": _numbers, "date": _dates, "choice": _choices, "presence": _choices,
-          "consent": _consent, "history": _history, "segment": _segment}  # fmt: skip
+          "consent": _consent, "history": _history, "segment": _segment, "place": _places}  # fmt: skip
 
 
 STARTING_VALUES = {
@@ -153,7 +159,7 @@ STARTING_VALUES = {
     "choice": lambda kind: kind.choices[0], "presence": lambda kind: kind.choices[0] if kind.choices else "",
     "consent": lambda kind: {"purpose": config.purposes()[0], "channel": "email"},
     "history": lambda kind: {"count": 1, "within_days": 365} | ({"kind": "message"} if kind.choices else {}),
-    "segment": lambda kind: 0,
+    "segment": lambda kind: 0, "place": lambda kind: [],
 }  # fmt: skip
 
 

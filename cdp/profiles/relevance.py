@@ -4,7 +4,8 @@ The index (``cdp.profiles.search``) only says that a profile holds every word ty
 of one, somewhere in its names, handles, company, customer number, email or phone. Here each word is
 matched again against the profile's opened values, so that the list can put the best fits first and say
 what matched: a surname spelled out before one that only starts so, a surname before a first name, a name
-before a company or handle; the whole email or phone number counts as much as a surname. Folding is the
+before a company or handle, any of them before a city; the whole email or phone number counts as much as a
+surname. Folding is the
 index's (Müller, Mueller and Muller are one word).
 """
 
@@ -22,6 +23,7 @@ WORD_FIELDS = (
     ("company", 40, 30),
     *((network, 40, 30) for network in normalise.NETWORKS),
     ("customer_number", 40, 30),
+    ("city", 10, 5),
 )
 WHOLE_VALUE = 100  # an email address or phone number typed whole
 

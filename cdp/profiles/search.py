@@ -2,14 +2,18 @@
 
 For each source record the index keeps short keyed hashes (see
 ``PersonalData.search_digest``) of: every prefix of 3 to 8 letters of each
-folded name word, handle, company word and customer number (``w:``), each
-word shorter than 3 letters whole, the whole email address (``e:``) and every
-phone number in E.164 form (``t:``). A query is split into words; each word
+folded name word, handle, company word, city word and customer number
+(``w:``), each word shorter than 3 letters whole, the whole email address
+(``e:``), every phone number in E.164 form (``t:``), and for segments'
+location conditions the whole folded city (``c:``) and every leading part of
+the postcode's digits (``p:1``, ``p:10`` … ``p:10115``). A query is split into words; each word
 is hashed the same way and the profiles matching every word are returned.
 Folding makes Müller, Mueller and Muller the same word; a word longer than
 eight letters is looked up by its first eight.
 
-The index is derived data, rebuilt from the source records at will.
+The index is derived data, rebuilt from the source records at will;
+``SEARCH_INDEX_VERSION`` names what it holds, so that ``cdp migrate`` rebuilds an
+index written by an earlier version.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from cdp.store.schema import search_token, source_record
 
 MIN_PREFIX = 3
 MAX_PREFIX = 8
-_WORD_FIELDS = ("first_name", "last_name", "company", "customer_number", *normalise.NETWORKS)
+_WORD_FIELDS = ("first_name", "last_name", "company", "city", "customer_number", *normalise.NETWORKS)
 _SPLIT = re.compile(r"[\s,.;:/()'\"_+-]+")
 _PHONE_LIKE = re.compile(r"\+?[\d\s()/.-]{5,}")
 _MEMO_LIMIT = 65_536  # digests of word terms one index keeps (names repeat across records)
@@ -47,7 +51,16 @@ def record_terms(fields: dict[str, str]) -> set[str]:
     for name in ("phone", "mobile"):
         if name in fields:
             terms.add("t:" + fields[name])
+    if fields.get("city") and place_key(fields["city"]):
+        terms.add("c:" + place_key(fields["city"]))
+    digits = "".join(ch for ch in fields.get("postcode", "") if ch.isdigit())
+    terms.update("p:" + digits[:length] for length in range(1, min(len(digits), 5) + 1))
     return terms
+
+
+def place_key(city: str) -> str:
+    """A city as the index keeps it whole: folded, spaces as one (Köln, KOELN and koeln are one)."""
+    return " ".join(words(city))
 
 
 def _word_terms(value: str) -> tuple[str, ...]:

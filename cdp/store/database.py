@@ -28,7 +28,7 @@ from cdp.store.bookkeeping import Bookkeeping
 from cdp.store.engine import encrypted_engine, outside_transaction, probe
 from cdp.store.keys import MasterKey
 from cdp.store.personal import PersonalData
-from cdp.store.schema import store_meta
+from cdp.store.schema import SEARCH_INDEX_VERSION, store_meta
 from cdp.store.vault import Vault
 
 APP_NAME = "kundenbild"
@@ -340,6 +340,7 @@ def lay_out(engine: Engine, vault_engine: Engine) -> Store:
                 {"name": "app", "value": APP_NAME},
                 {"name": "store_id", "value": store_id},
                 {"name": "created_at", "value": now()},
+                {"name": "search_index", "value": SEARCH_INDEX_VERSION},
             ],
         )
     return Store(engine, PersonalData(Vault.create(vault_engine, store_id)))

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cdp, write_file
+from cdp.config import Paths
+from cdp.profiles import unified as profiles
+from cdp.store.database import open_store
+from cdp.store.keys import load_master_key
+from tests.helpers import count_rows, run_cdp, write_file
 
 CONTACTS = "Vorname;Nachname;E-Mail\nJürgen;Müller;j.mueller@example.de\nEva;Schmidt;eva@example.org\n"
 
@@ -164,3 +168,33 @@ def test_imports_resolve_identities_and_links_can_be_exported(data_dir: Path, tm
     assert profiles["newsletter"] == profiles["shop"]
     resolved = run_cdp(data_dir, "resolve")
     assert resolved.returncode == 0 and "Resolved 2 records into 1 profiles (0 records moved" in resolved.stdout
+
+
+def test_migrate_rebuilds_an_outdated_search_index_and_links_earlier_purchases(data_dir: Path, tmp_path: Path) -> None:
+    contacts = write_file(tmp_path, "k.csv", "ID;Vorname;Nachname;PLZ;Ort\nK1;Lea;Lang;10115;Berlin\n")
+    orders = write_file(tmp_path, "o.csv", "contact_id,interaction_id,occurred_at,amount,product\n"
+                                           'K1,O1,2026-03-01,9.50,"Tee; Tasse"\n')
+    assert run_cdp(data_dir, "import", str(contacts), "--source", "laden").returncode == 0
+    assert run_cdp(data_dir, "import", str(orders), "--source", "laden", "--kind", "purchases").returncode == 0
+    store = open_store(Paths(data_dir), load_master_key(Paths(data_dir)))
+    try:  # as an earlier version left it: no city terms, no product links
+        store.set_meta("search_index", "1")
+        with store.write() as tx:
+            tx.exec_driver_sql("DELETE FROM search_token")
+            tx.exec_driver_sql("DELETE FROM purchase_product")
+    finally:
+        store.close()
+
+    result = run_cdp(data_dir, "migrate")
+
+    assert result.returncode == 0, result.stderr
+    assert "Search index rebuilt for this version" in result.stdout
+    assert "Linked 1 earlier purchase(s) to their products (2 link(s))." in result.stdout
+    store = open_store(Paths(data_dir), load_master_key(Paths(data_dir)))
+    try:
+        assert [found.display_name for found in profiles.search(store, "berlin", "DE")] == ["Lea Lang"]
+        assert count_rows(store, "co_purchase") == 2
+    finally:
+        store.close()
+    again = run_cdp(data_dir, "migrate")
+    assert "Search index rebuilt" not in again.stdout and "Linked" not in again.stdout

@@ -160,3 +160,14 @@ def test_the_builder_counts_buyers_of_a_product(app: Flask, client: FlaskClient)
     assert "1 customer matches." in counted and 'name="0.product" value="tee nr. 7"' in counted
     nobody = client.post("/customers/builder", data={**form, "0.product": "Kaffee"}, headers={"HX-Request": "true"})
     assert "0 customers match." in nobody.get_data(as_text=True)
+
+
+def test_the_builder_counts_customers_of_a_city(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, "marketing")
+    form = {"csrf_token": csrf_token(client, "/customers"), "match": "all", "0.field": "city", "0.op": "is",
+            "0.value": "hamburg, köln"}  # fmt: skip
+    counted = client.post("/customers/builder", data=form, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "2 customers match." in counted
+    postcode = {**form, "0.field": "postcode", "0.value": "1x"}
+    wrong = client.post("/customers/builder", data=postcode, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "expected a postcode or its first digits" in wrong

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdp.ingest.pipeline import import_file
+from cdp.profiles import relevance
 from cdp.profiles import unified as profiles
 from cdp.store.database import Store
 from tests.helpers import write_file
@@ -82,3 +83,12 @@ def test_two_words_weigh_together(ranked: Store) -> None:
 def test_a_limit_shows_the_best_and_counts_the_rest(ranked: Store) -> None:
     found = profiles.find(ranked, "Müller", "DE", limit=2)
     assert len(found.hits) == 2 and found.total == 4
+
+
+def test_a_city_finds_its_people_after_names(store: Store, tmp_path: Path) -> None:
+    people = "ID;Vorname;Nachname;Ort\nC1;Lea;Lang;Berlin\nC2;Bert;Berlinger;Hamburg\nC3;Ida;Igel;Köln\n"
+    import_file(store, write_file(tmp_path, "c.csv", people), "laden")
+    found = profiles.find(store, "berlin", "DE")
+    assert [hit.profile.display_name for hit in found.hits] == ["Bert Berlinger", "Lea Lang"]
+    assert found.hits[1].matches == (relevance.Match("city", "Berlin", True),)
+    assert names(store, "koeln") == ["Ida Igel"]

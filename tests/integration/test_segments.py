@@ -61,7 +61,8 @@ def selected(store: Store, definition: dict, segments_by_id: dict[int, Group] | 
     group = segments.parse(definition)
     with store.read() as tx:
         context = segments.Context(ZoneInfo("Europe/Berlin"), TODAY, repository.consent_profiles,
-                                   lambda number: (segments_by_id or {})[number])  # fmt: skip
+                                   lambda number: (segments_by_id or {})[number],
+                                   store.personal.search_digest)  # fmt: skip
         return set(tx.execute(segments.members(group, context)).scalars())
 
 
@@ -159,6 +160,30 @@ def test_purchases_of_a_product_in_any_spelling(store: Store, shop: dict[str, in
     tickets_of_tea = {"count": 1, "kind": "ticket", "product": "Tee"}
     with pytest.raises(InvalidDefinition):
         segments.parse(where("interactions_of_kind", "count_at_least", tickets_of_tea))
+
+
+def test_cities_and_postcodes_from_the_index_of_keyed_hashes(store: Store) -> None:
+    people = ("ID;Vorname;Nachname;PLZ;Ort\n"
+              "L1;Lea;Lang;10115;Berlin\nL2;Max;Mohn;14467;Potsdam\nL3;Ole;Ott;80331;München\n"
+              "L4;Ida;Igel;;\n")  # fmt: skip
+    import_data(store, "orte.csv", people.encode(), "laden", after_import=resolve_new)
+    with store.read() as tx:
+        found = {record.source_id: record.profile_id for record in _records(store, tx)}
+    assert selected(store, where("city", "is", ["berlin", "MUENCHEN"])) == {found["L1"], found["L3"]}
+    assert selected(store, where("city", "is_not", "Berlin")) == {found["L2"], found["L3"], found["L4"]}
+    assert selected(store, where("postcode", "is", ["10", "14"])) == {found["L1"], found["L2"]}
+    assert selected(store, where("postcode", "is", "80331")) == {found["L3"]}
+    assert selected(store, where("postcode", "is", "8033")) == {found["L3"]}
+    with store.read() as tx:
+        digests = [bytes(row[0]) for row in tx.exec_driver_sql("SELECT digest FROM search_token")]
+    assert not any(b"berlin" in digest or b"10115" in digest for digest in digests)
+    for wrong, path in ((where("postcode", "is", "1011a"), "conditions[0].value"),
+                        (where("postcode", "is", ["10", "123456"]), "conditions[0].value[1]"),
+                        (where("city", "is", [" "]), "conditions[0].value[0]"),
+                        (where("city", "is", []), "conditions[0].value")):  # fmt: skip
+        with pytest.raises(InvalidDefinition) as refused:
+            segments.parse(wrong)
+        assert refused.value.field == path
 
 
 def test_choices_identifiers_and_sources(store: Store, shop: dict[str, int]) -> None:
