@@ -163,7 +163,7 @@ def _record(store: Store, campaign_id: int, path: Path, rows: list, skipped: lis
         records = repository.records_with_email(tx, list(set(digests.values())))
         profile_of = marketing_store.profiles_of_records(tx, [one for ids in records.values() for one in ids])
         responses: dict[tuple[int, str], list] = {}
-        withdrawals = []
+        withdrawals: dict[tuple[int, str], tuple] = {}  # a person listed twice withdraws once
         for line, email, kind, at in rows:
             holders = records.get(digests[email], [])
             people = [members[profile_of[one]] for one in holders if profile_of.get(one) in members]
@@ -179,10 +179,10 @@ def _record(store: Store, campaign_id: int, path: Path, rows: list, skipped: lis
             responses[(recipient.anchor, kind)] = [min(first, at), times + 1]
             if kind == "unsubscribed":
                 proof = {"file": path.name, "campaign": campaign_id, "reason": UNSUBSCRIBED_PROOF}
-                withdrawals += [(one, found.purpose, found.channel, "withdrawn", "consent", "import", at, proof)
-                                for one in holders]  # fmt: skip
+                withdrawals.update({(one, at): (one, found.purpose, found.channel, "withdrawn", "consent", "import",
+                                                 at, proof) for one in holders})  # fmt: skip
         recorded, unchanged = marketing_store.add_responses(tx, campaign_id, responses)
-        fresh = repository.new_events_only(tx, withdrawals)
+        fresh = repository.new_events_only(tx, list(withdrawals.values()))
         repository.add_events(store, tx, fresh, actor)
         counts = {**recorded, "unchanged": unchanged, "skipped": len(skipped), "withdrawn": len(fresh)}
         audit.record(tx, actor, "campaign.responses_imported", "campaign", campaign_id, counts)
