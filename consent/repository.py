@@ -23,6 +23,7 @@ from cdp.store.personal import Place
 from cdp.store.schema import (
     audit_log,
     consent_event,
+    consent_state,
     dsr_request,
     dsr_subject,
     identifier,
@@ -152,35 +153,18 @@ def _events(store: Store, rows: list) -> list[dict]:
 
 
 def latest_actions(tx: Connection, purpose: str, channel: str) -> dict[int, str]:
-    """Per profile, the action of its latest event for this purpose and channel."""
-    rows = tx.execute(
-        select(source_record.c.profile_id, consent_event.c.action)
-        .join(source_record, source_record.c.id == consent_event.c.source_record_id)
-        .where(consent_event.c.purpose == purpose, consent_event.c.channel == channel)
-        .order_by(consent_event.c.effective_at, consent_event.c.id)
-    )
+    """Per profile, the action of its latest event for this purpose and channel (``consent_state``, which the
+    store's triggers keep from the ledger)."""
+    state = consent_state.c
+    rows = tx.execute(select(state.profile_id, state.action).where(state.purpose == purpose, state.channel == channel))
     return dict(rows.all())
 
 
 def consent_profiles(purpose: str, channel: str, action: str) -> Select:
     """``SELECT profile_id`` of the profiles whose latest event for this purpose and channel is ``action``
     (as ``latest_actions`` reads it), for other areas to use as a subquery (a segment's consent condition)."""
-    ranked = (
-        select(
-            source_record.c.profile_id,
-            consent_event.c.action,
-            func.row_number()
-            .over(
-                partition_by=source_record.c.profile_id,
-                order_by=(consent_event.c.effective_at.desc(), consent_event.c.id.desc()),
-            )
-            .label("rank"),
-        )
-        .join(source_record, source_record.c.id == consent_event.c.source_record_id)
-        .where(consent_event.c.purpose == purpose, consent_event.c.channel == channel)
-        .subquery()
-    )
-    return select(ranked.c.profile_id).where(ranked.c.rank == 1, ranked.c.action == action)
+    state = consent_state.c
+    return select(state.profile_id).where(state.purpose == purpose, state.channel == channel, state.action == action)
 
 
 def profile_ids(tx: Connection) -> list[int]:

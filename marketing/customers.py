@@ -85,9 +85,13 @@ def customer_page(
     sort = sort if sort in marketing_store.SORTS else "last_activity"
     with store.read() as tx:
         members = segments.members(group, context(store, tx), with_restricted)
-        total = marketing_store.count(tx, members)
-        number = max(1, min(number, -(-total // per_page) or 1))
-        ids = marketing_store.page_ids(tx, members, sort, descending, per_page, (number - 1) * per_page)
+        number = max(1, number)
+        ids, total = marketing_store.page_ids(tx, members, sort, descending, per_page, (number - 1) * per_page)
+        if total is None:  # nobody, or a page beyond the last: the last page
+            total = marketing_store.count(tx, members)
+            number = -(-total // per_page) or 1
+            if total:
+                ids, _ = marketing_store.page_ids(tx, members, sort, descending, per_page, (number - 1) * per_page)
         figures = marketing_store.figures(tx, ids)
     found = profiles.load_many(store, ids)
     audit.record_soon(store, actor, "customers.read", None, None, {"profiles": len(found)})

@@ -141,11 +141,15 @@ def selects(tx: Connection, members: Select, profile_id: int) -> bool:
     return bool(tx.execute(select(members.where(profile.c.id == profile_id).exists())).scalar_one())
 
 
-def page_ids(tx: Connection, members: Select, sort: str, descending: bool, limit: int, offset: int) -> list[int]:
-    """The ids of one page of ``members`` in the order of ``sort`` (ties by id), missing figures last."""
+def page_ids(
+    tx: Connection, members: Select, sort: str, descending: bool, limit: int, offset: int
+) -> tuple[list[int], int | None]:
+    """The ids of one page of ``members`` in the order of ``sort`` (ties by id), missing figures last, and how
+    many ``members`` selects in all, counted in the same pass (``None`` for a page beyond the last)."""
     key = SORTS[sort]
     order = [key.is_(None), key.desc() if descending else key.asc(), profile.c.id]
-    return list(tx.execute(members.order_by(*order).limit(limit).offset(offset)).scalars())
+    rows = tx.execute(members.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else None)
 
 
 def figures(tx: Connection, profile_ids: list[int]) -> dict[int, Figures]:

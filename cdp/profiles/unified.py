@@ -165,8 +165,9 @@ def _load_many(store: Store, connection: Connection, profile_ids: list[int]) -> 
         for name, value in payload.get("fields", {}).items():
             seen = payload.get("seen", {}).get(name, record.updated_at)
             observations[record.profile_id].setdefault(name, []).append(Observed(value, record.source, record.id, seen))
+    trust = source_trust()
     for profile_id, fields in observations.items():
-        _choose(by_id[profile_id], fields)
+        _choose(by_id[profile_id], fields, trust)
     return [by_id[profile_id] for profile_id in profile_ids if profile_id in by_id]
 
 
@@ -223,10 +224,10 @@ def _profile(row) -> Profile:
     return result
 
 
-def _choose(result: Profile, observations: dict[str, list[Observed]]) -> None:
+def _choose(result: Profile, observations: dict[str, list[Observed]], trust: tuple[str, ...]) -> None:
     result.observations = observations
     for name, values in observations.items():
-        golden = survivorship.choose(name, values, source_trust())
+        golden = survivorship.choose(name, values, trust)
         result.fields[name] = golden
         result.alternatives[name] = _distinct([value for value in values if value is not golden], golden.value)
 

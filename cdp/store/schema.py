@@ -352,6 +352,19 @@ consent_event = Table(
     ),
 )
 
+# Consent as it stands: per profile, purpose and channel, the action of the latest event of any of its
+# records. Kept by triggers on ``consent_event`` and ``source_record`` (migration 0015), read by the
+# consent gate and segments instead of ranking the ledger on every read.
+consent_state = Table(
+    "consent_state",
+    metadata,
+    Column("profile_id", Integer, primary_key=True),
+    Column("purpose", Text, primary_key=True),
+    Column("channel", Text, primary_key=True),
+    Column("action", Text, nullable=False),
+    Index("ix_consent_state_purpose_channel", "purpose", "channel", "action", "profile_id"),
+)
+
 # Data-subject requests (Art. 15-22 GDPR). The requester's details are sealed
 # with a key of the request's own, so a closed request can be erased too.
 dsr_request = Table(

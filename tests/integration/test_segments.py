@@ -322,6 +322,10 @@ def test_saved_segments_keep_their_versions_and_the_list_pages_through_them(stor
     assert (found.name, found.version) == ("Käufer 2026", 2) and group == segments.parse(where("orders", "at_least", 2))
     page = customers.customer_page(store, group, "marketing", False, sort="orders", per_page=1)
     assert (page.total, page.pages, [c.profile.id for c in page.customers]) == (2, 2, [shop["K1"]])
+    beyond = customers.customer_page(store, group, "marketing", False, sort="orders", per_page=1, number=9)
+    assert (beyond.number, beyond.total, [c.profile.id for c in beyond.customers]) == (2, 2, [shop["K2"]])
+    nobody = customers.customer_page(store, segments.parse(where("orders", "at_least", 99)), "m", False, number=3)
+    assert (nobody.number, nobody.total, nobody.customers) == (1, 0, [])
     assert customers.count(store, group, False) == 2
     with pytest.raises(segments.InvalidValue, match="there is a segment of this name already"):
         customers.save_segment(store, "Käufer 2026", buyers, "marketing")
