@@ -63,6 +63,8 @@ class Wiring:
     import_consent: Callable[[Store, Path, bytes, str, str, str], int]
     # What the areas add to the demo store once its people are in (marketing's past campaigns): lines to show.
     add_to_demo: Callable[[Store, AfterImport], list[str]]
+    # What the areas above consent hold about one person, for the access report: (store, profile) -> parts.
+    held_by_areas: Callable[[Store, int], dict]
 
 
 def wiring() -> Wiring:

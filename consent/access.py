@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,8 +35,12 @@ _TEMPLATES = Environment(
 )
 
 
-def collect(store: Store, profile_id: int, language: str = "de") -> dict:
-    """Everything held about one profile, as plain JSON-able data."""
+HeldElsewhere = Callable[[Store, int], dict]
+
+
+def collect(store: Store, profile_id: int, language: str = "de", elsewhere: HeldElsewhere | None = None) -> dict:
+    """Everything held about one profile, as plain JSON-able data; ``elsewhere`` adds what the areas above
+    consent hold about the person (marketing's lists and campaigns: ``Wiring.held_by_areas``)."""
     found = profiles.load(store, profile_id)
     events = ledger.history(store, profile_id)
     state = ledger.current(events)
@@ -89,13 +94,16 @@ def collect(store: Store, profile_id: int, language: str = "de") -> dict:
             for rule in retention.rules(store)
         ],
         "recipients": RECIPIENTS[language],
+        **(elsewhere(store, profile_id) if elsewhere else {}),
     }
 
 
-def archive(store: Store, profile_ids: list[int], language: str = "de") -> bytes:
+def archive(
+    store: Store, profile_ids: list[int], language: str = "de", elsewhere: HeldElsewhere | None = None
+) -> bytes:
     """A zip archive of ``collect`` for each profile: JSON, CSV and an HTML report."""
     language = language if language in RECIPIENTS else "de"
-    people = [collect(store, profile_id, language) for profile_id in profile_ids]
+    people = [collect(store, profile_id, language, elsewhere) for profile_id in profile_ids]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
         zipped.writestr("data.json", json.dumps(people, ensure_ascii=False, indent=2))
@@ -125,7 +133,13 @@ def _tables(people: list[dict]) -> dict[str, tuple[list[str], list[tuple]]]:
          event["origin"], event["effective_at"])
         for person in people for event in person["consent"]["history"]
     ]  # fmt: skip
-    return {
+    campaigns = [
+        (person["profile"]["id"], held["list"], held["group"], one["campaign"], one["purpose"], one["channel"],
+         event["kind"], event["at"])
+        for person in people for held in person.get("campaigns", []) for one in held["campaigns"]
+        for event in one["recorded"]
+    ]  # fmt: skip
+    tables = {
         "records.csv": (["profile", "source", "source_record_id", "field", "value", "seen_at"], records),
         "interactions.csv": (
             ["profile", "kind", "occurred_at", "channel", "amount_minor", "currency", "source", "details"],
@@ -133,3 +147,7 @@ def _tables(people: list[dict]) -> dict[str, tuple[list[str], list[tuple]]]:
         ),
         "consent.csv": (["profile", "purpose", "channel", "action", "legal_basis", "origin", "effective_at"], consent),
     }
+    if any("campaigns" in person for person in people):
+        tables["campaigns.csv"] = (["profile", "list", "group", "campaign", "purpose", "channel", "recorded", "at"],
+                                   campaigns)  # fmt: skip
+    return tables

@@ -248,7 +248,7 @@ def dsr_export(request_id: int, file: Path) -> None:
         raise InvalidValue("file", N_("{file} exists already; choose a new file name"), file=file)
     store = store_of()
     request = subject_requests.ready(store, request_id)
-    data = access.archive(store, request.subjects, request.requester.get("language", "de"))
+    data = access.archive(store, request.subjects, request.requester.get("language", "de"), wiring().held_by_areas)
     file.write_bytes(data)
     subject_requests.record_export(store, request_id, ACTOR)
     click.echo(f"Wrote the archive of request {request_id} ({len(data):,} bytes) to {file}.")

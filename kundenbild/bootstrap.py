@@ -18,6 +18,7 @@ from cdp.cli import Wiring
 from cdp.store.database import Store
 from consent import erasure, imports, ledger, retention
 from identity.resolve import resolve_all, resolve_imported
+from marketing import campaigns
 from marketing import demo as marketing_demo
 from web.app import create_app
 
@@ -45,6 +46,11 @@ def import_consent(store: Store, path: Path, data: bytes, purpose: str, channel:
     return imports.import_consent_data(store, path, data, purpose, channel, actor).recorded
 
 
+def held_by_areas(store: Store, profile_id: int) -> dict:
+    """What marketing holds about a person (lists and campaigns), for their access report."""
+    return {"campaigns": campaigns.held_about(store, profile_id)}
+
+
 def wiring() -> Wiring:
     """The hooks of the core's commands and of the web. Staff corrections of identity (``identity.corrections``)
     keep consent with the records they move: identity does not know consent, so the web hands them the consent
@@ -58,6 +64,7 @@ def wiring() -> Wiring:
         records_moved=ledger.keep_withdrawals,
         import_consent=import_consent,
         add_to_demo=marketing_demo.add_campaigns,
+        held_by_areas=held_by_areas,
     )
 
 

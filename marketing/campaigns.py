@@ -381,3 +381,22 @@ def credit(touches: list[tuple[str, int]], campaign_id: int, model: str) -> floa
     if model == "first_touch":
         return 1.0 if touches[0][1] == campaign_id else 0.0
     return sum(touched == campaign_id for _, touched in touches) / len(touches)
+
+
+def held_about(store: Store, profile_id: int) -> list[dict]:
+    """What marketing holds about one person, for their access report (Art. 15): each list (snapshot) they
+    were on and in which group, each campaign on it, and what was recorded of it for them (sent, held back,
+    opened, clicked, replied, unsubscribed, bounced), with the times."""
+    with store.read() as tx:
+        rows = marketing_store.memberships(tx, profile_id)
+    lists: dict[str, dict] = {}
+    for snapshot_name, taken_at, holdout, excluded_at, name, purpose, channel, kind, at in rows:
+        group = "taken out" if excluded_at else "holdout" if holdout else "to write to"
+        found = lists.setdefault(snapshot_name, {"list": snapshot_name, "taken_at": taken_at, "group": group,
+                                                 "campaigns": {}})  # fmt: skip
+        if name is not None:
+            one = found["campaigns"].setdefault(name, {"campaign": name, "purpose": purpose, "channel": channel,
+                                                       "recorded": []})  # fmt: skip
+            if kind is not None:
+                one["recorded"].append({"kind": kind, "at": at})
+    return [{**found, "campaigns": list(found["campaigns"].values())} for found in lists.values()]

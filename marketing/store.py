@@ -399,3 +399,21 @@ def buyers(tx: Connection, product_ids: list[int]) -> dict[int, int]:
         .group_by(profile_product.c.product_id)
     )
     return dict(tuple(row) for row in tx.execute(query))
+
+
+def memberships(tx: Connection, profile_id: int) -> list[tuple]:
+    """Every snapshot one profile's records are on, with each campaign on it and the person's rows of that
+    campaign: ``(snapshot, taken at, holdout, taken out at, campaign or None, purpose, channel, kind,
+    occurred at)``, oldest snapshot first."""
+    member, response = snapshot_member.c, campaign_response.c
+    query = (
+        select(snapshot.c.name, snapshot.c.taken_at, member.holdout, member.excluded_at, campaign.c.name,
+               campaign.c.purpose, campaign.c.channel, response.kind, response.occurred_at)
+        .join(snapshot, snapshot.c.id == member.snapshot_id)
+        .join(source_record, source_record.c.id == member.anchor)
+        .outerjoin(campaign, campaign.c.snapshot_id == snapshot.c.id)
+        .outerjoin(campaign_response, (response.campaign_id == campaign.c.id) & (response.anchor == member.anchor))
+        .where(source_record.c.profile_id == profile_id)
+        .order_by(snapshot.c.id, campaign.c.id, response.occurred_at)
+    )  # fmt: skip
+    return [tuple(row) for row in tx.execute(query)]

@@ -98,7 +98,7 @@ def extend(request_id: int):
 def export(request_id: int):
     """The access archive as a download, built in memory."""
     found = dsr.ready(store(), request_id)
-    data = access.archive(store(), found.subjects, found.requester.get("language") or "de")
+    data = access.archive(store(), found.subjects, found.requester.get("language") or "de", wiring().held_by_areas)
     dsr.record_export(store(), request_id, actor())
     return Response(
         data,

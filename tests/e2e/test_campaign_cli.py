@@ -30,6 +30,7 @@ def sent_campaign(data_dir: Path) -> int:
         campaigns.export(store, campaign_id, "test")
         with store.write() as tx:
             tx.exec_driver_sql("UPDATE campaign SET sent_at = '2026-11-09T08:00:00+00:00'")
+            tx.exec_driver_sql("UPDATE campaign_response SET occurred_at = '2026-11-09T08:00:00'")
     finally:
         store.close()
     return campaign_id

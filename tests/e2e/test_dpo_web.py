@@ -70,6 +70,7 @@ def test_a_request_from_intake_to_archive_and_erasure(app: Flask, client: FlaskC
     assert archive.status_code == 200 and archive.mimetype == "application/zip"
     assert archive.headers["Cache-Control"] == "no-store"
     person = json.loads(zipfile.ZipFile(io.BytesIO(archive.data)).read("data.json"))[0]
+    assert person["campaigns"] == [], "marketing's lists and campaigns are part of the archive"
     assert person["profile"]["fields"]["email"] == "erika@example.org"
 
     erase_id = _open_request(client, "erasure", date.today(), email="erika@example.org")

@@ -53,6 +53,7 @@ def test_access_request_from_intake_to_archive(tmp_path: Path) -> None:
     _ok(data, "dsr", "export", "1", str(tmp_path / "a.zip"))
     person = json.loads(zipfile.ZipFile(tmp_path / "a.zip").read("data.json"))[0]
     assert person["profile"]["fields"]["last_name"] == "Albrecht" and person["language"] == "en"
+    assert person["campaigns"] == [] and "campaigns.csv" in zipfile.ZipFile(tmp_path / "a.zip").namelist()
     _ok(data, "dsr", "close", "1", "--outcome", "archive sent by post")
     listed = _ok(data, "dsr", "list", "--all")
     assert "access" in listed and "closed" in listed

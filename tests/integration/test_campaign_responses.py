@@ -4,6 +4,8 @@ unsubscribe withdraws consent for the campaign's purpose and channel."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,9 @@ from cdp.profiles import unified as profiles
 from cdp.store.database import Store
 from cdp.store.schema import campaign as campaign_table
 from cdp.store.schema import snapshot_member
-from consent import erasure, imports, ledger
+from consent import access, erasure, imports, ledger
 from identity.resolve import resolve_all
+from kundenbild import bootstrap
 from marketing import campaigns, responses, segments
 
 EXPORTS = Path(__file__).parents[1] / "fixtures" / "exports"
@@ -50,8 +53,9 @@ def send(store: Store, withdrawn: str | None = None) -> int:
     campaign_id = campaigns.create_campaign(store, "Frühling", snapshot_id, "newsletter", "email", "test")
     rows, _ = campaigns.export(store, campaign_id, "test")
     assert len(rows) == (2 if withdrawn else 3)
-    with store.write() as tx:
+    with store.write() as tx:  # sent on 9 November, as the reports' times say
         tx.execute(update(campaign_table).where(campaign_table.c.id == campaign_id).values(sent_at=SENT_AT))
+        tx.exec_driver_sql("UPDATE campaign_response SET occurred_at = '2026-11-09T08:00:00'")
     return campaign_id
 
 
@@ -159,3 +163,17 @@ def test_erasure_takes_the_persons_responses_with_it(store: Store, sent: int) ->
 )  # fmt: skip
 def test_the_files_name_says_its_kind(name: str, kind: str | None) -> None:
     assert responses.kind_in_name(Path(name)) == kind
+
+
+def test_the_access_report_lists_the_persons_lists_campaigns_and_responses(store: Store, sent: int) -> None:
+    read(store, sent, OPENS)
+    juergen = person(store, "juergen.weiss@example.de")
+    held = access.collect(store, juergen, "de", bootstrap.held_by_areas)["campaigns"]
+    assert [(one["list"], one["group"]) for one in held] == [("Alle", "to write to")]
+    [campaign] = held[0]["campaigns"]
+    assert (campaign["campaign"], campaign["purpose"], campaign["channel"]) == ("Frühling", "newsletter", "email")
+    assert [event["kind"] for event in campaign["recorded"]] == ["sent", "opened"]
+    with zipfile.ZipFile(io.BytesIO(access.archive(store, [juergen], "de", bootstrap.held_by_areas))) as zipped:
+        rows = zipped.read("campaigns.csv").decode()
+        report = zipped.read("report.html").decode()
+    assert "Frühling" in rows and "opened" in rows and "Listen und Kampagnen" in report
