@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdp import normalise
-from cdp.profiles.search import MAX_PREFIX, MIN_PREFIX, words
+from cdp.profiles.search import MAX_PREFIX, email_words, split_query, words
 
 # (field, points for the whole word, points for a word that starts with what was typed), best first.
 WORD_FIELDS = (
@@ -23,6 +23,7 @@ WORD_FIELDS = (
     ("company", 40, 30),
     *((network, 40, 30) for network in normalise.NETWORKS),
     ("customer_number", 40, 30),
+    ("email", 20, 15),  # a word of the address (``cdp.profiles.search.email_words``)
     ("city", 10, 5),
 )
 WHOLE_VALUE = 100  # an email address or phone number typed whole
@@ -47,17 +48,9 @@ class Hit:
 
 def rank(profiles: list, query: str) -> list[Hit]:
     """``profiles`` as hits, the best fit first (then by name), each with what matched."""
-    typed = _typed_words(query)
+    typed = split_query(query, "DE")[1]
     hits = [_hit(profile, typed, query) for profile in profiles]
     return sorted(hits, key=lambda hit: (-hit.score, normalise.fold(hit.profile.display_name), hit.profile.id))
-
-
-def _typed_words(query: str) -> list[str]:
-    """The folded words typed, as the index looked them up (a short last word after others is still being typed)."""
-    parts = normalise.text(query).split(" ")
-    if len(parts) > 1 and len(normalise.fold(parts[-1])) < MIN_PREFIX and not parts[-1].isdigit():
-        parts = parts[:-1]
-    return [word for part in parts if "@" not in part[1:] for word in words(part.lstrip("@"))]
 
 
 def _hit(profile, typed: list[str], query: str) -> Hit:
@@ -93,7 +86,7 @@ def _best_match(profile, word: str) -> tuple[int, Match] | None:
     best: tuple[int, Match] | None = None
     for name, whole_points, prefix_points in WORD_FIELDS:
         for observed in profile.observations.get(name, []):
-            for own in words(observed.value):
+            for own in words(email_words(observed.value) if name == "email" else observed.value):
                 if own == word:
                     found = (whole_points, Match(name, observed.value, True))
                 elif own.startswith(looked_up):

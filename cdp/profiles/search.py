@@ -2,9 +2,9 @@
 
 For each source record the index keeps short keyed hashes (see
 ``PersonalData.search_digest``) of: every prefix of 3 to 8 letters of each
-folded name word, handle, company word, city word and customer number
-(``w:``), each word shorter than 3 letters whole, the whole email address
-(``e:``), every phone number in E.164 form (``t:``), and for segments'
+folded name word, handle, company word, city word, customer number and word
+of the email address (``w:``), each word shorter than 3 letters whole, the
+whole email address (``e:``), every phone number in E.164 form (``t:``), and for segments'
 location conditions the whole folded city (``c:``) and every leading part of
 the postcode's digits (``p:1``, ``p:10`` … ``p:10115``). A query is split into words; each word
 is hashed the same way and the profiles matching every word are returned.
@@ -32,6 +32,7 @@ MAX_PREFIX = 8
 _WORD_FIELDS = ("first_name", "last_name", "company", "city", "customer_number", *normalise.NETWORKS)
 _SPLIT = re.compile(r"[\s,.;:/()'\"_+-]+")
 _PHONE_LIKE = re.compile(r"\+?[\d\s()/.-]{5,}")
+_WHOLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 _MEMO_LIMIT = 65_536  # digests of word terms one index keeps (names repeat across records)
 
 
@@ -48,6 +49,7 @@ def record_terms(fields: dict[str, str]) -> set[str]:
             terms.update(_word_terms(fields[name]))
     if "email" in fields:
         terms.add("e:" + normalise.email_key(fields["email"]))
+        terms.update(_word_terms(email_words(fields["email"])))
     for name in ("phone", "mobile"):
         if name in fields:
             terms.add("t:" + fields[name])
@@ -56,6 +58,13 @@ def record_terms(fields: dict[str, str]) -> set[str]:
     digits = "".join(ch for ch in fields.get("postcode", "") if ch.isdigit())
     terms.update("p:" + digits[:length] for length in range(1, min(len(digits), 5) + 1))
     return terms
+
+
+def email_words(address: str) -> str:
+    """The words of an address a person types to find it: its local part and its domain without the top level
+    (``max.mueller@example.de``: max mueller example), so that a part of an address finds it."""
+    local, _, domain = address.rpartition("@")
+    return " ".join([local, *domain.split(".")[:-1]])
 
 
 def place_key(city: str) -> str:
@@ -78,28 +87,33 @@ Term = tuple[str, ...]
 
 
 def query_terms(query: str, region: str) -> list[Term]:
-    """Per word of what the user typed, the index terms that may match it.
+    """Per word of what the user typed, the index terms that may match it (see ``split_query``)."""
+    whole, typed = split_query(query, region)
+    return list(dict.fromkeys(whole + [("w:" + word[:MAX_PREFIX],) for word in typed]))
 
-    ``@name`` is a handle. A last word shorter than a prefix after others ("Bernd M") is still being typed:
-    it is left out rather than looked up as a whole word of one letter, so the others still find.
+
+def split_query(query: str, region: str) -> tuple[list[Term], list[str]]:
+    """What the user typed as the terms of whole emails and phone numbers, and the folded words to look up.
+
+    ``@name`` is a handle. An email being typed ("max.mu", "mueller@exa") is looked up by the words of its
+    parts. A last word shorter than a prefix after others ("Bernd M") is still being typed: it is left out
+    rather than looked up as a whole word of one letter, so the others still find.
     """
     query = normalise.text(query)
     if _is_phone_like(query):
-        return [_phone_term(query, region)]
-    parts = query.split(" ")
-    if len(parts) > 1 and len(normalise.fold(parts[-1])) < MIN_PREFIX and not parts[-1].isdigit():
-        parts = parts[:-1]
-    terms: list[Term] = []
-    for part in parts:
-        if part.startswith("@") and part.count("@") == 1:
-            terms.extend(("w:" + word[:MAX_PREFIX],) for word in words(part[1:]))
-        elif "@" in part:
-            terms.append(("e:" + normalise.email_key(part),))
+        return [_phone_term(query, region)], []
+    whole: list[Term] = []
+    typed: list[str] = []
+    for part in query.split(" "):
+        if _WHOLE_EMAIL.fullmatch(part):
+            whole.append(("e:" + normalise.email_key(part),))
         elif _is_phone_like(part):
-            terms.append(_phone_term(part, region))
+            whole.append(_phone_term(part, region))
         else:
-            terms.extend(("w:" + word[:MAX_PREFIX],) for word in words(part))
-    return list(dict.fromkeys(terms))
+            typed += words(part.lstrip("@").replace("@", " "))
+    if typed and len(typed) + len(whole) > 1 and len(typed[-1]) < MIN_PREFIX and not typed[-1].isdigit():
+        typed = typed[:-1]
+    return whole, typed
 
 
 def _is_phone_like(value: str) -> bool:

@@ -224,8 +224,8 @@ api_token = Table(
 # type, pointing at source records (whose profile may change). Derived from
 # the source records and rebuilt from them at will; one B-tree, no rowid.
 # What the terms are (``cdp.profiles.search``) has a version, kept in
-# ``store_meta`` as ``search_index``: 2 added cities and postcodes.
-SEARCH_INDEX_VERSION = "2"
+# ``store_meta`` as ``search_index``: 2 added cities and postcodes, 3 the words of email addresses.
+SEARCH_INDEX_VERSION = "3"
 search_token = Table(
     "search_token",
     metadata,

@@ -32,7 +32,7 @@ def names(store: Store, query: str) -> list[str]:
 @pytest.mark.parametrize(
     "query",
     ["jürgen", "JUERGEN weiss", "müller", "mueller", "weiß-müller", "100234", "030 1234567", "+49301234567", "jwm",
-     "@jwm", "Jürgen W", "jürgen we"],
+     "@jwm", "Jürgen W", "jürgen we", "jw@exa", "jw@example", "JW@EXAMPLE.DE"],
 )
 def test_each_way_of_asking_finds_the_person(filled: Store, query: str) -> None:
     assert names(filled, query) == ["Jürgen Weiß-Müller"]
@@ -92,3 +92,9 @@ def test_a_city_finds_its_people_after_names(store: Store, tmp_path: Path) -> No
     assert [hit.profile.display_name for hit in found.hits] == ["Bert Berlinger", "Lea Lang"]
     assert found.hits[1].matches == (relevance.Match("city", "Berlin", True),)
     assert names(store, "koeln") == ["Ida Igel"]
+
+
+def test_part_of_an_address_finds_it(filled: Store) -> None:
+    assert names(filled, "example") == ["Anna Schmidt", "Jürgen Weiß-Müller"]
+    assert names(filled, "anna@") == ["Anna Schmidt"]
+    assert names(filled, "anna@example.com") == [], "a whole address is looked up whole"
