@@ -36,7 +36,7 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from cdp import products
 from cdp.errors import N_, InvalidValue
 from cdp.ingest.fields import IDENTIFIER_FIELDS
-from cdp.profiles.search import place_key
+from cdp.profiles.search import POSTCODE_PREFIXES, place_key
 from cdp.store.schema import (
     identifier,
     interaction,
@@ -285,7 +285,8 @@ def _consent(kind: Field, op: str, value: Any, path: str) -> dict:
 
 
 def _places(kind: Field, op: str, value: Any, path: str) -> list[str]:
-    """One or more cities, or postcodes and their beginnings (``80331``, ``10`` for 10000 to 10999)."""
+    """One or more cities, or postcodes and their first two or three digits (``80331``, ``10`` for 10000 to
+    10999, ``101``)."""
     listed = value if isinstance(value, list) else [value]
     if not listed or len(listed) > 100:
         raise InvalidDefinition(path, N_("expected one to a hundred places"))
@@ -293,8 +294,8 @@ def _places(kind: Field, op: str, value: Any, path: str) -> list[str]:
     for index, item in enumerate(listed):
         where = f"{path}[{index}]" if isinstance(value, list) else path
         if kind is FIELDS["postcode"]:
-            if not isinstance(item, str) or not item.strip().isdigit() or len(item.strip()) > 5:
-                raise InvalidDefinition(where, N_("expected a postcode or its first digits"))
+            if not isinstance(item, str) or not item.strip().isdigit() or len(item.strip()) not in POSTCODE_PREFIXES:
+                raise InvalidDefinition(where, N_("expected a postcode or its first two or three digits"))
             checked.append(item.strip())
         else:
             if not isinstance(item, str) or not place_key(item) or len(item) > 100:

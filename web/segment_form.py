@@ -41,7 +41,7 @@ FIELD_LABELS = {
     "interactions_of_kind": _l("Messages, posts or tickets in a period"),
     "segment": _l("Another segment"),
     "city": _l("City"),
-    "postcode": _l("Postcode (or its first digits)"),
+    "postcode": _l("Postcode (or its first two or three digits)"),
 }
 OP_LABELS = {
     "equals": _l("is"), "not_equals": _l("is not"), "at_least": _l("at least"), "at_most": _l("at most"),

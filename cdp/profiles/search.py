@@ -2,18 +2,20 @@
 
 For each source record the index keeps short keyed hashes (see
 ``PersonalData.search_digest``) of: every prefix of 3 to 8 letters of each
-folded name word, handle, company word, city word, customer number and word
-of the email address (``w:``), each word shorter than 3 letters whole, the
-whole email address (``e:``), every phone number in E.164 form (``t:``), and for segments'
-location conditions the whole folded city (``c:``) and every leading part of
-the postcode's digits (``p:1``, ``p:10`` … ``p:10115``). A query is split into words; each word
-is hashed the same way and the profiles matching every word are returned.
-Folding makes Müller, Mueller and Muller the same word; a word longer than
-eight letters is looked up by its first eight.
+folded name word, handle, company word, customer number and word of the
+email address's local part (``w:``), each word shorter than 3 letters whole,
+the whole email address (``e:``), every phone number in E.164 form (``t:``),
+the whole folded city (``c:``: a word typed whole finds a one-word city, and
+segments' location conditions use it) and the postcode's first two and
+three digits and the whole postcode (``p:10``, ``p:101``, ``p:10115``, for
+segments). A query is
+split into words; each word is hashed the same way and the profiles matching
+every word are returned. Folding makes Müller, Mueller and Muller the same
+word; a word longer than eight letters is looked up by its first eight.
 
 The index is derived data, rebuilt from the source records at will;
-``SEARCH_INDEX_VERSION`` names what it holds, so that ``cdp migrate`` rebuilds an
-index written by an earlier version.
+``SEARCH_INDEX_VERSION`` names what it holds, so that ``cdp migrate``
+rebuilds an index written by an earlier version.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from cdp.store.schema import search_token, source_record
 
 MIN_PREFIX = 3
 MAX_PREFIX = 8
-_WORD_FIELDS = ("first_name", "last_name", "company", "city", "customer_number", *normalise.NETWORKS)
+_WORD_FIELDS = ("first_name", "last_name", "company", "customer_number", *normalise.NETWORKS)
 _SPLIT = re.compile(r"[\s,.;:/()'\"_+-]+")
 _PHONE_LIKE = re.compile(r"\+?[\d\s()/.-]{5,}")
+POSTCODE_PREFIXES = (2, 3, 5)  # a region (10), a district (101), a postcode (10115)
 _WHOLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 _MEMO_LIMIT = 65_536  # digests of word terms one index keeps (names repeat across records)
 
@@ -56,15 +59,14 @@ def record_terms(fields: dict[str, str]) -> set[str]:
     if fields.get("city") and place_key(fields["city"]):
         terms.add("c:" + place_key(fields["city"]))
     digits = "".join(ch for ch in fields.get("postcode", "") if ch.isdigit())
-    terms.update("p:" + digits[:length] for length in range(1, min(len(digits), 5) + 1))
+    terms.update("p:" + digits[:length] for length in POSTCODE_PREFIXES if length <= len(digits))
     return terms
 
 
 def email_words(address: str) -> str:
-    """The words of an address a person types to find it: its local part and its domain without the top level
-    (``max.mueller@example.de``: max mueller example), so that a part of an address finds it."""
-    local, _, domain = address.rpartition("@")
-    return " ".join([local, *domain.split(".")[:-1]])
+    """The words of an address a person types to find it: its local part (``max.mueller@example.de``: max
+    mueller), so that the start of an address finds it. The domain is left out: it names many people."""
+    return address.rpartition("@")[0]
 
 
 def place_key(city: str) -> str:
@@ -89,14 +91,14 @@ Term = tuple[str, ...]
 def query_terms(query: str, region: str) -> list[Term]:
     """Per word of what the user typed, the index terms that may match it (see ``split_query``)."""
     whole, typed = split_query(query, region)
-    return list(dict.fromkeys(whole + [("w:" + word[:MAX_PREFIX],) for word in typed]))
+    return list(dict.fromkeys(whole + [("w:" + word[:MAX_PREFIX], "c:" + word) for word in typed]))
 
 
 def split_query(query: str, region: str) -> tuple[list[Term], list[str]]:
     """What the user typed as the terms of whole emails and phone numbers, and the folded words to look up.
 
     ``@name`` is a handle. An email being typed ("max.mu", "mueller@exa") is looked up by the words of its
-    parts. A last word shorter than a prefix after others ("Bernd M") is still being typed: it is left out
+    local part. A last word shorter than a prefix after others ("Bernd M") is still being typed: it is left out
     rather than looked up as a whole word of one letter, so the others still find.
     """
     query = normalise.text(query)
@@ -110,7 +112,8 @@ def split_query(query: str, region: str) -> tuple[list[Term], list[str]]:
         elif _is_phone_like(part):
             whole.append(_phone_term(part, region))
         else:
-            typed += words(part.lstrip("@").replace("@", " "))
+            text = part.lstrip("@")
+            typed += words(text.rpartition("@")[0] if "@" in text else text)  # an address being typed: its local part
     if typed and len(typed) + len(whole) > 1 and len(typed[-1]) < MIN_PREFIX and not typed[-1].isdigit():
         typed = typed[:-1]
     return whole, typed
@@ -148,7 +151,7 @@ class SearchIndex:
             digest = memo.get(term)
             if digest is None:
                 digest = self.digest(term)
-                if term.startswith("w:"):  # emails and phone numbers hardly repeat: not kept
+                if term[:2] in ("w:", "c:", "p:"):  # names and places repeat; emails and phones hardly: not kept
                     if len(memo) >= _MEMO_LIMIT:
                         memo.clear()
                     memo[term] = digest

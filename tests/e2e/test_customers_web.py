@@ -170,4 +170,4 @@ def test_the_builder_counts_customers_of_a_city(app: Flask, client: FlaskClient)
     assert "2 customers match." in counted
     postcode = {**form, "0.field": "postcode", "0.value": "1x"}
     wrong = client.post("/customers/builder", data=postcode, headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "expected a postcode or its first digits" in wrong
+    assert "expected a postcode or its first two or three digits" in wrong
