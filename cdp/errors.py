@@ -98,6 +98,22 @@ def _rendered(value: Any, gettext: Gettext) -> Any:
     return renderer(gettext) if callable(renderer) and not isinstance(value, type) else value
 
 
+def lines_by_reason(skipped: list[tuple[int, Message]], shown: int = 20) -> list[Message]:
+    """One line per reason rows were skipped for, naming the rows' line numbers (the first ``shown`` of them),
+    in the order the reasons first occur: "lines 4, 9: no contact has this email"."""
+    lines_of: dict[str, tuple[Message, list[int]]] = {}
+    for line, reason in skipped:
+        lines_of.setdefault(str(reason), (reason, []))[1].append(line)
+    found = []
+    for reason, lines in lines_of.values():
+        if len(lines) == 1:
+            found.append(Message(N_("line {line}: {reason}"), line=lines[0], reason=reason))
+        else:
+            named = ", ".join(map(str, lines[:shown])) + (" …" if len(lines) > shown else "")
+            found.append(Message(N_("lines {lines}: {reason}"), lines=named, reason=reason))
+    return found
+
+
 def _lines(parts: list[Message]) -> tuple[str, dict[str, Message]]:
     """A template putting each of ``parts`` on a line of its own, and its parameters."""
     names = [f"line{number}" for number in range(len(parts))]

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdp import normalise
-from cdp.errors import N_, FormatError, ImportRejected, InvalidValue, Message
+from cdp.errors import N_, FormatError, ImportRejected, InvalidValue, Message, lines_by_reason
 from cdp.ingest import columns
 from cdp.ingest.files import read_table
 from cdp.ingest.pipeline import read_bytes
@@ -103,15 +103,7 @@ class ConsentImport:
                 events=events, purpose=purpose, channel=channel, unchanged=self.unchanged, skipped=skipped,
             )
         ]  # fmt: skip
-        lines_of: dict[str, tuple[Message, list[int]]] = {}
-        for line, reason in self.skipped:
-            lines_of.setdefault(str(reason), (reason, []))[1].append(line)
-        for reason, lines in lines_of.values():
-            if len(lines) == 1:
-                shown.append(Message(N_("line {line}: {reason}"), line=lines[0], reason=reason))
-            else:
-                shown.append(Message(N_("lines {lines}: {reason}"), lines=", ".join(map(str, lines)), reason=reason))
-        return shown
+        return shown + lines_by_reason(self.skipped)
 
 
 class _NothingToRecord(Exception):

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from cdp import audit
-from cdp.errors import N_, FormatError, ImportRejected, InvalidValue, Message
+from cdp.errors import N_, FormatError, ImportRejected, InvalidValue, Message, lines_by_reason
 from cdp.ingest import columns
 from cdp.ingest.files import read_table
 from cdp.ingest.values import moment
@@ -85,13 +85,8 @@ class ResponsesImport:
         return shown + self.skipped_lines()
 
     def skipped_lines(self) -> list[Message]:
-        """A line per reason a row was skipped, naming its lines (the first twenty)."""
-        lines_of: dict[str, tuple[Message, list[int]]] = {}
-        for line, reason in self.skipped:
-            lines_of.setdefault(str(reason), (reason, []))[1].append(line)
-        return [Message(N_("line {lines}: {reason}") if len(lines) == 1 else N_("lines {lines}: {reason}"),
-                        lines=", ".join(map(str, lines[:20])) + (" …" if len(lines) > 20 else ""), reason=reason)
-                for reason, lines in lines_of.values()]  # fmt: skip
+        """A line per reason a row was skipped, naming its lines."""
+        return lines_by_reason(self.skipped)
 
 
 def kind_in_name(path: Path) -> str | None:
