@@ -175,9 +175,11 @@ def migrate_command() -> None:
         if records.search_index_outdated(store):
             terms = records.rebuild_search_terms(store)
             click.echo(f"Search index rebuilt for this version: {terms:,} terms (cities and postcodes now count).")
-        purchases, links = products.backfill(store)
-        if purchases:
-            click.echo(f"Linked {purchases} earlier purchase(s) to their products ({links} link(s)).")
+        if store.meta("products_linked") is None:  # once: purchases imported before products were kept
+            purchases, links = products.backfill(store)
+            store.set_meta("products_linked", "1")
+            if purchases:
+                click.echo(f"Linked {purchases} earlier purchase(s) to their products ({links} link(s)).")
 
 
 def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:

@@ -180,6 +180,8 @@ def test_migrate_rebuilds_an_outdated_search_index_and_links_earlier_purchases(d
     try:  # as an earlier version left it: no city terms, no product links
         store.set_meta("search_index", "1")
         with store.write() as tx:
+            tx.exec_driver_sql("DELETE FROM store_meta WHERE name = 'products_linked'")
+        with store.write() as tx:
             tx.exec_driver_sql("DELETE FROM search_token")
             tx.exec_driver_sql("DELETE FROM purchase_product")
     finally:
